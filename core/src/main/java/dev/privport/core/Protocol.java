@@ -1,0 +1,12 @@
+package dev.privport.core;
+
+/** The transport protocol a {@link Redirect} applies to. */
+public enum Protocol {
+  TCP,
+  UDP;
+
+  /** The lower-case keyword every backend uses for this protocol: {@code tcp} or {@code udp}. */
+  public String keyword() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

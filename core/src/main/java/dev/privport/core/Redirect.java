@@ -1,0 +1,142 @@
+package dev.privport.core;
+
+import static dev.privport.core.Checks.check;
+
+import com.google.common.collect.ImmutableSet;
+import com.google.common.collect.Sets;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One redirect intent: traffic for {@code fromPort} is served by the local service listening on
+ * {@code toPort}. Immutable; every wither returns a new instance.
+ *
+ * <p>By default a redirect applies to IPv4 and IPv6 and to both scopes: {@link Scope#INCOMING}
+ * (other hosts connecting to this host) and {@link Scope#LOCAL} (this host connecting to itself).
+ *
+ * <pre>{@code
+ * Redirect.tcp(80, 8080);                              // both families, both scopes
+ * Redirect.udp(514, 5514).ipv4Only().incomingOnly();   // syslog from the network, IPv4 only
+ * Redirect.tcp(443, 8443).onInterface("eth0");         // from the network: only via eth0
+ * }</pre>
+ *
+ * @param protocol the transport protocol
+ * @param fromPort the (privileged) port clients connect to, 1..65535
+ * @param toPort the port the unprivileged service listens on, 1..65535, not {@code fromPort}
+ * @param families the address families, not empty
+ * @param scopes the scopes, not empty
+ * @param inputInterface for {@link Scope#INCOMING}: the interface packets must arrive on; empty for
+ *     any. {@link Scope#LOCAL} traffic always travels over {@code lo} and is not restricted by it.
+ */
+public record Redirect(
+    Protocol protocol,
+    int fromPort,
+    int toPort,
+    Set<Family> families,
+    Set<Scope> scopes,
+    Optional<String> inputInterface) {
+
+  /** Validates every field; see {@link Checks} for the exact rules. */
+  public Redirect {
+    check(protocol != null, "protocol", protocol, "must not be null");
+    Checks.port("fromPort", fromPort);
+    Checks.port("toPort", toPort);
+    check(fromPort != toPort, "toPort", toPort, "must differ from fromPort " + fromPort);
+    check(families != null && !families.isEmpty(), "families", families, "must name IPV4, IPV6 or both");
+    check(scopes != null && !scopes.isEmpty(), "scopes", scopes, "must name INCOMING, LOCAL or both");
+    families = Sets.immutableEnumSet(families);
+    scopes = Sets.immutableEnumSet(scopes);
+    check(inputInterface != null, "inputInterface", inputInterface, "must not be null (use Optional.empty())");
+    inputInterface.ifPresent(Checks::interfaceName);
+    check(
+        inputInterface.isEmpty() || scopes.contains(Scope.INCOMING),
+        "interface",
+        inputInterface.orElse(""),
+        "applies to INCOMING traffic only, but this redirect is LOCAL only");
+  }
+
+  /** A TCP redirect from {@code fromPort} to {@code toPort}, both families, both scopes. */
+  public static Redirect tcp(int fromPort, int toPort) {
+    return of(Protocol.TCP, fromPort, toPort);
+  }
+
+  /** A UDP redirect from {@code fromPort} to {@code toPort}, both families, both scopes. */
+  public static Redirect udp(int fromPort, int toPort) {
+    return of(Protocol.UDP, fromPort, toPort);
+  }
+
+  /** A redirect for {@code protocol}, both families, both scopes. */
+  public static Redirect of(Protocol protocol, int fromPort, int toPort) {
+    return new Redirect(
+        protocol,
+        fromPort,
+        toPort,
+        EnumSet.allOf(Family.class),
+        EnumSet.allOf(Scope.class),
+        Optional.empty());
+  }
+
+  /** This redirect for IPv4 traffic only. */
+  public Redirect ipv4Only() {
+    return withFamilies(ImmutableSet.of(Family.IPV4));
+  }
+
+  /** This redirect for IPv6 traffic only. */
+  public Redirect ipv6Only() {
+    return withFamilies(ImmutableSet.of(Family.IPV6));
+  }
+
+  /** This redirect for {@link Scope#INCOMING} traffic only: other hosts connecting to this one. */
+  public Redirect incomingOnly() {
+    return new Redirect(protocol, fromPort, toPort, families, Set.of(Scope.INCOMING), inputInterface);
+  }
+
+  /**
+   * This redirect for {@link Scope#LOCAL} traffic only: this host connecting to itself.
+   *
+   * @throws IllegalArgumentException if the redirect is restricted to an input interface
+   */
+  public Redirect localOnly() {
+    return new Redirect(protocol, fromPort, toPort, families, Set.of(Scope.LOCAL), inputInterface);
+  }
+
+  /**
+   * This redirect with its {@link Scope#INCOMING} part restricted to packets arriving on {@code
+   * ifname}. A trailing {@code +} is a wildcard ({@code "eth+"}: every interface whose name begins
+   * with {@code eth}). The {@link Scope#LOCAL} part, if any, is unchanged: combine with {@link
+   * #incomingOnly()} to catch nothing but that interface's traffic.
+   */
+  public Redirect onInterface(String ifname) {
+    return new Redirect(protocol, fromPort, toPort, families, scopes, Optional.of(Checks.interfaceName(ifname)));
+  }
+
+  private Redirect withFamilies(Set<Family> newFamilies) {
+    return new Redirect(protocol, fromPort, toPort, newFamilies, scopes, inputInterface);
+  }
+
+  /** A short, stable description, e.g. {@code tcp 80 -> 8080 [ipv4, incoming via eth0]}. */
+  public String describe() {
+    StringBuilder out = new StringBuilder()
+        .append(protocol.keyword()).append(' ').append(fromPort).append(" -> ").append(toPort);
+    StringBuilder qualifiers = new StringBuilder();
+    if (families.size() == 1) {
+      qualifiers.append(families.iterator().next().keyword());
+    }
+    if (scopes.size() == 1) {
+      append(qualifiers, scopes.contains(Scope.INCOMING) ? "incoming" : "local");
+    }
+    inputInterface.ifPresent(i -> append(qualifiers, "incoming via " + i));
+    if (qualifiers.length() > 0) {
+      out.append(" [").append(qualifiers).append(']');
+    }
+    return out.toString();
+  }
+
+  private static void append(StringBuilder out, String text) {
+    if (out.length() > 0) {
+      out.append(", ");
+    }
+    out.append(text);
+  }
+}

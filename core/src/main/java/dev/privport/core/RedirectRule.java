@@ -1,0 +1,79 @@
+package dev.privport.core;
+
+import com.google.common.collect.ComparisonChain;
+import com.google.common.collect.Ordering;
+import com.google.common.collect.Sets;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One scope's share of a plan, in canonical form: what each backend renders as one rule (or one
+ * map entry). {@link RedirectPlan#rules()} derives these from the plan's redirects after folding
+ * overlaps, so no backend has to repeat that logic and every backend renders the same set.
+ *
+ * @param scope the single scope this rule acts in
+ * @param inputInterface for {@link Scope#INCOMING}: the interface packets must arrive on; always
+ *     empty for {@link Scope#LOCAL}
+ * @param protocol the transport protocol
+ * @param families the families that share this exact redirect (one or both)
+ * @param fromPort the port clients connect to
+ * @param toPort the port the service listens on
+ */
+public record RedirectRule(
+    Scope scope,
+    Optional<String> inputInterface,
+    Protocol protocol,
+    Set<Family> families,
+    int fromPort,
+    int toPort)
+    implements Comparable<RedirectRule> {
+
+  /**
+   * Rendering order. Interface-specific rules come before wildcard ones and before rules for any
+   * interface, so the most specific rule matches first when several could.
+   */
+  private static final Comparator<Optional<String>> INTERFACE_ORDER =
+      Comparator.comparing((Optional<String> i) -> i.isEmpty() ? 2 : i.get().endsWith("+") ? 1 : 0)
+          .thenComparing(i -> i.orElse(""));
+
+  private static final Comparator<Set<Family>> FAMILY_ORDER =
+      Comparator.comparing((Set<Family> f) -> f.size()).thenComparing(f -> f.iterator().next());
+
+  public RedirectRule {
+    families = Sets.immutableEnumSet(families);
+    if (scope == Scope.LOCAL && inputInterface.isPresent()) {
+      throw new IllegalArgumentException("inputInterface must be empty for LOCAL rules, got " + inputInterface);
+    }
+  }
+
+  /** True when the rule is for one family only, so a backend must say which. */
+  public boolean singleFamily() {
+    return families.size() == 1;
+  }
+
+  /** The only family, for {@link #singleFamily()} rules. */
+  public Family family() {
+    if (!singleFamily()) {
+      throw new IllegalStateException("rule is for both families: " + this);
+    }
+    return families.iterator().next();
+  }
+
+  /** A short, stable description for comments: {@code tcp 80 -> 8080}. */
+  public String describe() {
+    return protocol.keyword() + " " + fromPort + " -> " + toPort;
+  }
+
+  @Override
+  public int compareTo(RedirectRule o) {
+    return ComparisonChain.start()
+        .compare(scope, o.scope)
+        .compare(inputInterface, o.inputInterface, INTERFACE_ORDER)
+        .compare(protocol, o.protocol)
+        .compare(fromPort, o.fromPort)
+        .compare(families, o.families, FAMILY_ORDER)
+        .compare(toPort, o.toPort, Ordering.natural())
+        .result();
+  }
+}

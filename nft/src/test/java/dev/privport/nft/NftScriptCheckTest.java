@@ -1,0 +1,38 @@
+package dev.privport.nft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privport.core.Redirect;
+import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.Cmd;
+import dev.privport.testkit.Kernel;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Loads rendered scripts into a throwaway user and network namespace ({@code unshare -rn}): the
+ * kernel's own verdict, available to users without root where unprivileged user namespaces are
+ * enabled. A check alone is not enough (nft -c accepts a redirect in a filter chain): it commits.
+ */
+class NftScriptCheckTest {
+  @Test
+  void everyShapeOfPlanLoadsIntoTheKernel() {
+    Kernel.requireCommand("nft", "unshare");
+    Cmd.Result probe = Cmd.run("unshare", "-rn", "nft", "list", "ruleset");
+    Kernel.require(probe.ok(), "unshare -rn cannot create a user+network namespace here: " + probe.stderr().strip());
+    List<RedirectPlan> plans = List.of(
+        RedirectPlan.of(80, 8080),
+        RedirectPlan.builder().name("mix").tcp(443, 8443).udp(514, 5514)
+            .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly().onInterface("eth+"))
+            .add(Redirect.tcp(25, 2525).ipv6Only().localOnly()).build());
+    for (RedirectPlan plan : plans) {
+      String script = plan.toNft() + new NftRenderer().renderRemoval(plan) + plan.toNft();
+      // Check, then commit, in one throwaway namespace: the script arrives on stdin.
+      Cmd.Result r = Cmd.run(List.of("unshare", "-rn", "sh", "-c",
+          "f=$(mktemp) && cat > \"$f\" && nft -c -f \"$f\" && nft -f \"$f\" && nft list ruleset; rc=$?; rm -f \"$f\"; exit $rc"),
+          script);
+      assertThat(r.exitCode()).as(r.stderr()).isZero();
+      assertThat(r.stdout()).contains("table inet " + plan.qualifiedName()).contains("redirect to :");
+    }
+  }
+}
