@@ -1,0 +1,162 @@
+package dev.privport.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privport.core.Redirect;
+import dev.privport.core.RedirectPlan;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * What every backend must do on a real kernel, proven with real traffic in a {@link Lab}: a backend's
+ * kernel test extends this and says how to apply and remove a plan on the lab's host. Listeners on
+ * the host answer on 80, 81, 8080 and 8081, the server on 80; each check first proves that the
+ * traffic is <em>not</em> redirected without the plan, so no check here can pass vacuously.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class RedirectContract {
+  protected Lab lab;
+  private Echo.Servers hostListeners;
+  private Echo.Servers serverListeners;
+
+  /** Checks for the tools the backend needs ({@link Kernel#requireCommand}). */
+  protected abstract void requireTools();
+
+  /** Applies {@code plan} on {@code lab.host}. */
+  protected abstract void apply(RedirectPlan plan);
+
+  /** Removes {@code plan} from {@code lab.host}. */
+  protected abstract void remove(RedirectPlan plan);
+
+  /** Brings the host's firewall back to empty between tests. */
+  protected abstract void reset();
+
+  /** Extra set-up after the lab exists (a firewall daemon, say). */
+  protected void startServices() {}
+
+  @BeforeAll
+  void startLab() {
+    Kernel.requireRoot();
+    requireTools();
+    lab = Lab.create();
+    hostListeners = lab.host.call(() -> new Echo.Servers(80, 81, 8080, 8081));
+    serverListeners = lab.server.call(() -> new Echo.Servers(80));
+    startServices();
+  }
+
+  @AfterAll
+  void stopLab() {
+    if (hostListeners != null) hostListeners.close();
+    if (serverListeners != null) serverListeners.close();
+    if (lab != null) lab.close();
+  }
+
+  @BeforeEach
+  void emptyHostFirewall() {
+    reset();
+  }
+
+  protected String fromHost(String protocol, String address, int port) {
+    return lab.host.call(() -> Echo.exchange(protocol, address, port));
+  }
+
+  protected String fromClient(String protocol, String address, int port) {
+    return lab.client.call(() -> Echo.exchange(protocol, address, port));
+  }
+
+  private static RedirectPlan tcpAndUdp80() {
+    return RedirectPlan.builder().tcp(80, 8080).udp(80, 8080).build();
+  }
+
+  @ParameterizedTest(name = "{0} to {1}")
+  @CsvSource({"tcp, 127.0.0.1", "tcp, ::1", "udp, 127.0.0.1", "udp, ::1"})
+  void localTrafficIsRedirected(String protocol, String address) {
+    assertThat(fromHost(protocol, address, 80)).as("before apply").isEqualTo("port=80");
+    apply(tcpAndUdp80());
+    assertThat(fromHost(protocol, address, 80)).isEqualTo("port=8080");
+    assertThat(fromHost(protocol, address, 81)).as("port outside the plan").isEqualTo("port=81");
+  }
+
+  @ParameterizedTest(name = "{0} to {1}")
+  @CsvSource({"tcp, " + Lab.HOST_V4, "tcp, " + Lab.HOST_V6, "udp, " + Lab.HOST_V4, "udp, " + Lab.HOST_V6})
+  void incomingTrafficIsRedirected(String protocol, String address) {
+    assertThat(fromClient(protocol, address, 80)).as("before apply").isEqualTo("port=80");
+    apply(tcpAndUdp80());
+    assertThat(fromClient(protocol, address, 80)).isEqualTo("port=8080");
+    assertThat(fromClient(protocol, address, 81)).as("port outside the plan").isEqualTo("port=81");
+  }
+
+  @Test
+  void theOneLinerRedirectsLocallyAndFromAnotherHost() {
+    apply(RedirectPlan.of(80, 8080));
+    assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=8080");
+    assertThat(fromHost("tcp", "::1", 80)).isEqualTo("port=8080");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+    assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("port=8080");
+    assertThat(fromClient("udp", Lab.HOST_V4, 80)).as("the plan is TCP only").isEqualTo("port=80");
+  }
+
+  @ParameterizedTest(name = "{0} to {1}")
+  @CsvSource({"tcp, " + Lab.SERVER_V4, "tcp, " + Lab.SERVER_V6, "udp, " + Lab.SERVER_V4, "udp, " + Lab.SERVER_V6})
+  void routedTrafficIsNeverRedirected(String protocol, String address) {
+    apply(tcpAndUdp80());
+    assertThat(fromClient(protocol, Lab.HOST_V4, 80)).as("the plan is live").isEqualTo("port=8080");
+    assertThat(fromClient(protocol, address, 80)).as("the server's own listener answers").isEqualTo("port=80");
+  }
+
+  @Test
+  void familyRestrictionsHold() {
+    apply(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only(), Redirect.tcp(81, 8081).ipv6Only()));
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+    assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("port=80");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).isEqualTo("port=81");
+    assertThat(fromClient("tcp", Lab.HOST_V6, 81)).isEqualTo("port=8081");
+  }
+
+  @Test
+  void scopeRestrictionsHold() {
+    apply(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly(), Redirect.tcp(81, 8081).localOnly()));
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+    assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=80");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).isEqualTo("port=81");
+    assertThat(fromHost("tcp", "127.0.0.1", 81)).isEqualTo("port=8081");
+  }
+
+  @ParameterizedTest(name = "interface {0}")
+  @CsvSource({"h0, port=8080", "h+, port=8080", "h1, port=80", "eth0, port=80"})
+  void onInterfaceRestrictsIncomingTraffic(String ifname, String expected) {
+    apply(RedirectPlan.of(Redirect.tcp(80, 8080).onInterface(ifname)));
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo(expected);
+    assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo(expected);
+    assertThat(fromHost("tcp", "127.0.0.1", 80)).as("LOCAL is not restricted").isEqualTo("port=8080");
+  }
+
+  @Test
+  void removalStopsTheRedirect() {
+    RedirectPlan plan = RedirectPlan.of(80, 8080);
+    apply(plan);
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+    remove(plan);
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");
+    assertThat(fromHost("tcp", "::1", 80)).isEqualTo("port=80");
+    remove(plan); // already gone: still succeeds
+  }
+
+  @Test
+  void namedPlansLiveSideBySideAndAreRemovedAlone() {
+    RedirectPlan web = RedirectPlan.builder().name("web").tcp(80, 8080).build();
+    RedirectPlan alt = RedirectPlan.builder().name("alt").tcp(81, 8081).build();
+    apply(web);
+    apply(alt);
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).isEqualTo("port=8081");
+    remove(web);
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).isEqualTo("port=8081");
+  }
+}

@@ -1,0 +1,42 @@
+package dev.privport.iptables;
+
+import dev.privport.core.RedirectPlan;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the iptables backend renders for one plan.
+ *
+ * @param plan the plan
+ * @param apply idempotent steps that make the live nat table hold exactly the plan's chains, rules
+ *     and jumps (chains the plan no longer needs are removed)
+ * @param undo idempotent steps that remove the plan's jumps and chains and nothing else
+ * @param unhook the undo's first steps only: remove the plan's jumps, so a restore file can be
+ *     loaded again at runtime without doubling them
+ * @param restoreIpv4 an {@code iptables-restore --noflush} file, if the plan has IPv4 rules
+ * @param restoreIpv6 an {@code ip6tables-restore --noflush} file, if the plan has IPv6 rules
+ */
+public record IptablesRendering(
+    RedirectPlan plan,
+    List<IptablesStep> apply,
+    List<IptablesStep> undo,
+    List<IptablesStep> unhook,
+    Optional<String> restoreIpv4,
+    Optional<String> restoreIpv6) {
+
+  public IptablesRendering {
+    apply = List.copyOf(apply);
+    undo = List.copyOf(undo);
+    unhook = List.copyOf(unhook);
+  }
+
+  /** Runs every apply step with {@code runner}. */
+  public void executeApply(IptablesStep.Runner runner) {
+    apply.forEach(s -> s.execute(runner));
+  }
+
+  /** Runs every undo step with {@code runner}. */
+  public void executeUndo(IptablesStep.Runner runner) {
+    undo.forEach(s -> s.execute(runner));
+  }
+}

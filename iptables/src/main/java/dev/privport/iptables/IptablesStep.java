@@ -1,0 +1,105 @@
+package dev.privport.iptables;
+
+import dev.privport.core.Command;
+import java.util.Optional;
+
+/**
+ * One idempotent step of an iptables apply or undo: a command, optionally guarded by a check
+ * command whose exit status decides whether (or how often) it runs. Guards are what make a plan's
+ * commands safe to run twice: a chain is created unless it exists, a jump is added unless {@code -C}
+ * finds it, and removed for as long as {@code -C} finds it.
+ *
+ * @param command the command that changes the ruleset
+ * @param guard the check command, for every kind but {@link Kind#ALWAYS}
+ * @param kind how the guard's exit status is used
+ */
+public record IptablesStep(Command command, Optional<Command> guard, Kind kind) {
+  /** How a step's guard decides. */
+  public enum Kind {
+    /** Run the command. */
+    ALWAYS,
+    /** Run the command once unless the guard succeeds (create what is missing). */
+    UNLESS,
+    /** Run the command once if the guard succeeds (remove what exists). */
+    IF,
+    /** Run the command for as long as the guard succeeds (remove every copy). */
+    WHILE
+  }
+
+  public IptablesStep {
+    if ((kind == Kind.ALWAYS) != guard.isEmpty()) {
+      throw new IllegalArgumentException("guard must be present exactly when kind is not ALWAYS, got " + kind);
+    }
+  }
+
+  static IptablesStep always(Command command) {
+    return new IptablesStep(command, Optional.empty(), Kind.ALWAYS);
+  }
+
+  static IptablesStep unless(Command guard, Command command) {
+    return new IptablesStep(command, Optional.of(guard), Kind.UNLESS);
+  }
+
+  static IptablesStep onlyIf(Command guard, Command command) {
+    return new IptablesStep(command, Optional.of(guard), Kind.IF);
+  }
+
+  static IptablesStep whilst(Command guard, Command command) {
+    return new IptablesStep(command, Optional.of(guard), Kind.WHILE);
+  }
+
+  /** The step as one line for {@code sh -e}; a failing guard never stops the script. */
+  public String toShell() {
+    String cmd = command.toShell();
+    if (guard.isEmpty()) {
+      return cmd;
+    }
+    String check = guard.get().toShell() + " >/dev/null 2>&1";
+    return switch (kind) {
+      case UNLESS -> check + " || " + cmd;
+      case IF -> "if " + check + "; then " + cmd + "; fi";
+      case WHILE -> "while " + check + "; do " + cmd + "; done";
+      case ALWAYS -> cmd;
+    };
+  }
+
+  /** Runs commands for {@link #execute}: returns the exit status of one argv. */
+  @FunctionalInterface
+  public interface Runner {
+    int run(Command command);
+  }
+
+  /**
+   * Executes the step with {@code runner}, honouring the guard.
+   *
+   * @throws IllegalStateException if the command itself fails (a guard's failure is an answer)
+   */
+  public void execute(Runner runner) {
+    switch (kind) {
+      case ALWAYS -> mustRun(runner);
+      case UNLESS -> {
+        if (runner.run(guard.orElseThrow()) != 0) {
+          mustRun(runner);
+        }
+      }
+      case IF -> {
+        if (runner.run(guard.orElseThrow()) == 0) {
+          mustRun(runner);
+        }
+      }
+      case WHILE -> {
+        // Bounded: a guard that keeps succeeding after its command would otherwise loop forever.
+        for (int i = 0; i < 1000 && runner.run(guard.orElseThrow()) == 0; i++) {
+          mustRun(runner);
+        }
+      }
+    }
+  }
+
+  private void mustRun(Runner runner) {
+    int status = runner.run(command);
+    if (status != 0) {
+      throw new IllegalStateException(command.toShell() + " exited " + status);
+    }
+  }
+}
