@@ -1,0 +1,149 @@
+package dev.privport.iptables;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privport.core.Command;
+import dev.privport.core.Family;
+import dev.privport.core.Redirect;
+import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.Kernel;
+import dev.privport.testkit.Netns;
+import dev.privport.testkit.RedirectContract;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The backend contract with real traffic, for both ways of applying iptables rules: argv steps run
+ * one by one, and restore files loaded with {@code iptables-restore --noflush}.
+ */
+class IptablesKernelTest {
+  private static final IptablesRenderer IPTABLES = new IptablesRenderer();
+
+  /** Runs argv inside a namespace and returns its exit status. */
+  static IptablesStep.Runner runnerIn(Netns ns) {
+    return (Command c) -> ns.exec(c.argv().toArray(String[]::new)).exitCode();
+  }
+
+  static void resetNat(Netns ns) {
+    for (String tool : List.of("iptables", "ip6tables")) {
+      ns.sh(tool, "-w", "-t", "nat", "-F");
+      ns.sh(tool, "-w", "-t", "nat", "-X");
+    }
+  }
+
+  /** {@code iptables-save -t nat} without its timestamped comments, for both families. */
+  static String natState(Netns ns) {
+    return Arrays.stream((ns.sh("iptables-save", "-t", "nat") + ns.sh("ip6tables-save", "-t", "nat")).split("\n"))
+        .filter(l -> !l.startsWith("#"))
+        .collect(Collectors.joining("\n"));
+  }
+
+  abstract static class Base extends RedirectContract {
+    @Override
+    protected void requireTools() {
+      Kernel.requireCommand("iptables", "ip6tables", "iptables-restore", "ip6tables-restore", "iptables-save");
+    }
+
+    @Override
+    protected void remove(RedirectPlan plan) {
+      IPTABLES.renderAll(plan).executeUndo(runnerIn(lab.host));
+    }
+
+    @Override
+    protected void reset() {
+      resetNat(lab.host);
+    }
+  }
+
+  /** Apply by running the argv steps. */
+  @Nested
+  class WithArgvSteps extends Base {
+    @Override
+    protected void apply(RedirectPlan plan) {
+      IPTABLES.renderAll(plan).executeApply(runnerIn(lab.host));
+    }
+
+    @Test
+    void applyTwiceKeepsOneCopyAndUndoRestoresForeignRulesExactly() {
+      // A pre-existing foreign chain and rule, shaped like Docker's.
+      lab.host.sh("iptables", "-w", "-t", "nat", "-N", "DOCKER");
+      lab.host.sh("iptables", "-w", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "9999", "-j", "DNAT", "--to-destination", "192.0.2.9:80");
+      lab.host.sh("iptables", "-w", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER");
+      lab.host.sh("ip6tables", "-w", "-t", "nat", "-N", "FOREIGN6");
+      String before = natState(lab.host);
+
+      RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
+      apply(plan);
+      String once = natState(lab.host);
+      apply(plan);
+      assertThat(natState(lab.host)).isEqualTo(once);
+      assertThat(once.split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-IN")).hasSize(2); // one per family
+      assertThat(once.split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-LOCAL")).hasSize(2);
+      assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
+
+      remove(plan);
+      assertThat(natState(lab.host)).isEqualTo(before);
+      remove(plan);
+      assertThat(natState(lab.host)).isEqualTo(before);
+    }
+
+    @Test
+    void reApplyingASmallerPlanRemovesWhatItNoLongerNeeds() {
+      apply(RedirectPlan.builder().tcp(80, 8080).add(Redirect.tcp(81, 8081).localOnly()).build());
+      apply(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly().ipv4Only()));
+      String state = natState(lab.host);
+      assertThat(state).contains("-A PRIVPORT-IN").doesNotContain("PRIVPORT-LOCAL");
+      assertThat(fromHost("tcp", "127.0.0.1", 81)).isEqualTo("port=81");
+      assertThat(fromClient("tcp", "2001:db8:1::1", 80)).isEqualTo("port=80");
+      assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
+    }
+
+    @Test
+    void theShellTextRunsUnderShDashE() {
+      RedirectPlan plan = RedirectPlan.builder().name("web").tcp(80, 8080).add(Redirect.udp(514, 5514).onInterface("h+")).build();
+      for (int i = 0; i < 2; i++) {
+        lab.host.execWithInput(plan.toIptables(), "sh", "-e").orThrow();
+      }
+      assertThat(natState(lab.host).split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN")).hasSize(2);
+      assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
+    }
+  }
+
+  /** Apply by loading the restore files with --noflush, after the unhook steps. */
+  @Nested
+  class WithRestoreFiles extends Base {
+    @Override
+    protected void apply(RedirectPlan plan) {
+      IptablesRendering r = IPTABLES.renderAll(plan);
+      r.unhook().forEach(s -> s.execute(runnerIn(lab.host)));
+      r.restoreIpv4().ifPresent(f -> lab.host.execWithInput(f, "iptables-restore", "--noflush").orThrow());
+      r.restoreIpv6().ifPresent(f -> lab.host.execWithInput(f, "ip6tables-restore", "--noflush").orThrow());
+    }
+
+    @Test
+    void everyRestoreFilePassesTheTestModeAndLoadingTwiceKeepsOneCopy() {
+      List<RedirectPlan> plans = List.of(
+          RedirectPlan.of(80, 8080),
+          RedirectPlan.builder().name("mix").tcp(443, 8443).udp(514, 5514)
+              .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly().onInterface("eth+"))
+              .add(Redirect.tcp(25, 2525).ipv6Only().localOnly()).build());
+      for (RedirectPlan plan : plans) {
+        IptablesRendering r = IPTABLES.renderAll(plan);
+        for (Family family : Family.values()) {
+          String file = (family == Family.IPV4 ? r.restoreIpv4() : r.restoreIpv6()).orElseThrow();
+          String tool = IptablesRenderer.program(family) + "-restore";
+          var check = lab.host.execWithInput(file, tool, "--test", "--noflush");
+          assertThat(check.exitCode()).as(tool + " --test: " + check.stderr()).isZero();
+        }
+        apply(plan);
+        String once = natState(lab.host);
+        apply(plan);
+        assertThat(natState(lab.host)).isEqualTo(once);
+        remove(plan);
+      }
+    }
+  }
+}
