@@ -1,0 +1,36 @@
+package dev.privport.nft;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+
+/**
+ * Opens and closes a netfilter netlink socket before libnftables is asked to: when {@code
+ * nft_ctx_new} cannot open one it calls {@code exit()}, which would end the embedding JVM.
+ */
+final class NetlinkProbe {
+  private static final int AF_NETLINK = 16;
+  private static final int SOCK_RAW = 3;
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int NETLINK_NETFILTER = 12;
+
+  /** The libc calls the probe needs. */
+  public interface LibC {
+    int socket(int domain, int type, int protocol);
+
+    int close(int fd);
+  }
+
+  private NetlinkProbe() {}
+
+  /** Returns null when a socket can be opened, else why not. */
+  static String problem() {
+    LibC libc = LibraryLoader.create(LibC.class).load("c");
+    int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0) {
+      int errno = Runtime.getRuntime(libc).getLastError();
+      return "cannot open a netfilter netlink socket (errno " + errno + "); is nf_tables available in this kernel?";
+    }
+    libc.close(fd);
+    return null;
+  }
+}

@@ -1,0 +1,161 @@
+package dev.privport.nft;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.locks.ReentrantLock;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+
+/**
+ * One libnftables context, kept open for the executor's life ({@code nft_ctx_free} costs 13-15 ms).
+ * libnftables keeps process-wide state (interface cache, libxtables globals) and reuses its buffers
+ * on the next call, so every call into it, across all contexts, holds {@link #LOCK}, and output and
+ * error are copied into Java strings before the lock is released.
+ */
+final class NftContext implements AutoCloseable {
+  /** Serialises every call into libnftables in this JVM: several contexts in parallel crash it. */
+  static final ReentrantLock LOCK = new ReentrantLock();
+  private static final int CAP_NET_ADMIN = 12;
+
+  private static LibNftables loaded;
+  private static String loadedName;
+
+  /** What one call returned: libnftables' status, output and error, already copied. */
+  record Result(int status, String output, String error) {}
+
+  private final LibNftables lib;
+  private Pointer ctx;
+
+  private NftContext(LibNftables lib, Pointer ctx) {
+    this.lib = lib;
+    this.ctx = ctx;
+  }
+
+  /** Loads the library, probes netlink, then creates a context with buffered output and error. */
+  static NftContext open(String soname) {
+    LOCK.lock();
+    try {
+      LibNftables lib = load(soname);
+      String netlink = NetlinkProbe.problem();
+      if (netlink != null) {
+        throw new NftablesException(NftablesException.Reason.NETLINK_UNAVAILABLE, netlink);
+      }
+      Pointer ctx = lib.nft_ctx_new(LibNftables.NFT_CTX_DEFAULT);
+      if (ctx == null) {
+        throw new NftablesException(NftablesException.Reason.REJECTED, "nft_ctx_new returned NULL");
+      }
+      if (lib.nft_ctx_buffer_output(ctx) != 0 || lib.nft_ctx_buffer_error(ctx) != 0) {
+        lib.nft_ctx_free(ctx);
+        throw new NftablesException(NftablesException.Reason.REJECTED, "libnftables cannot buffer its output");
+      }
+      return new NftContext(lib, ctx);
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  private static LibNftables load(String soname) {
+    if (loaded != null && soname.equals(loadedName)) {
+      return loaded;
+    }
+    try {
+      loaded = LibraryLoader.create(LibNftables.class).failImmediately().load(soname);
+      loadedName = soname;
+      return loaded;
+    } catch (LinkageError | RuntimeException e) {
+      throw new NftablesException(NftablesException.Reason.LIBRARY_MISSING,
+          "cannot load " + soname + " (" + e.getMessage() + "): install libnftables"
+              + " (Debian/Ubuntu: apt-get install libnftables1; Fedora/RHEL/CentOS: dnf install nftables;"
+              + " openSUSE: zypper install libnftables1; Arch: pacman -S nftables)");
+    }
+  }
+
+  /**
+   * Runs {@code commands} as one transaction.
+   *
+   * @param outputFlags {@code NFT_CTX_OUTPUT_*} flags for this call only
+   * @param dryRun check without committing
+   */
+  Result run(String commands, int outputFlags, boolean dryRun) {
+    LOCK.lock();
+    try {
+      if (ctx == null) {
+        throw new IllegalStateException("this Nftables executor is closed");
+      }
+      // Without CAP_NET_ADMIN libnftables fails, and also writes "you must be root" to the real stderr.
+      if (!hasNetAdmin()) {
+        throw new NftablesException(NftablesException.Reason.PERMISSION,
+            "changing or reading nftables needs CAP_NET_ADMIN: run as root or grant the capability");
+      }
+      lib.nft_ctx_output_set_flags(ctx, outputFlags);
+      lib.nft_ctx_set_dry_run(ctx, (byte) (dryRun ? 1 : 0));
+      // From a file, not a buffer: only then do errors name the line they are about.
+      Path script = writeScript(commands);
+      try {
+        int status = lib.nft_run_cmd_from_filename(ctx, script.toString());
+        return new Result(status, read(lib.nft_ctx_get_output_buffer(ctx)), read(lib.nft_ctx_get_error_buffer(ctx)));
+      } finally {
+        lib.nft_ctx_set_dry_run(ctx, (byte) 0);
+        lib.nft_ctx_output_set_flags(ctx, 0);
+        deleteQuietly(script);
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  private static Path writeScript(String commands) {
+    try {
+      Path file = Files.createTempFile("privport-", ".nft",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, commands, StandardCharsets.UTF_8);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the nft script to a temporary file", e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // a leftover owner-only temp file is harmless
+    }
+  }
+
+  private static String read(Pointer buffer) {
+    return buffer == null ? "" : buffer.getString(0, Integer.MAX_VALUE, StandardCharsets.UTF_8);
+  }
+
+  /** Whether the calling thread's effective capabilities include CAP_NET_ADMIN. */
+  static boolean hasNetAdmin() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+        if (line.startsWith("CapEff:")) {
+          long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+          return (caps & (1L << CAP_NET_ADMIN)) != 0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return true; // cannot tell: let libnftables answer
+    }
+    return true;
+  }
+
+  @Override
+  public void close() {
+    LOCK.lock();
+    try {
+      if (ctx != null) {
+        lib.nft_ctx_free(ctx);
+        ctx = null;
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+}

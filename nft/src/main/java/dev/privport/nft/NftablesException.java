@@ -1,0 +1,64 @@
+package dev.privport.nft;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A failure of the libnftables executor, carrying libnftables' own error text and, when it names
+ * one, the offending line of the script. The ruleset is unchanged whenever this is thrown by a run:
+ * libnftables commits a script as one transaction or not at all.
+ */
+public class NftablesException extends RuntimeException {
+  /** What kind of failure it was, read from libnftables' own (never localised) messages. */
+  public enum Reason {
+    /** libnftables.so.1 could not be loaded. */
+    LIBRARY_MISSING,
+    /** No netfilter netlink socket could be opened. */
+    NETLINK_UNAVAILABLE,
+    /** The process lacks CAP_NET_ADMIN. */
+    PERMISSION,
+    /** A table, chain or rule named by the script does not exist. */
+    NOT_FOUND,
+    /** An object the script creates already exists. */
+    ALREADY_EXISTS,
+    /** libnftables or the kernel rejected the script for any other reason. */
+    REJECTED
+  }
+
+  private final Reason reason;
+  private final String errorText;
+  private final OptionalInt line;
+  private final Optional<String> lineText;
+
+  NftablesException(Reason reason, String message, String errorText, OptionalInt line, Optional<String> lineText) {
+    super(message);
+    this.reason = reason;
+    this.errorText = errorText;
+    this.line = line;
+    this.lineText = lineText;
+  }
+
+  NftablesException(Reason reason, String message) {
+    this(reason, message, "", OptionalInt.empty(), Optional.empty());
+  }
+
+  /** The kind of failure. */
+  public Reason reason() {
+    return reason;
+  }
+
+  /** libnftables' error buffer, verbatim. */
+  public String errorText() {
+    return errorText;
+  }
+
+  /** The 1-based line of the script the error points at, if any. */
+  public OptionalInt line() {
+    return line;
+  }
+
+  /** The text of that line. */
+  public Optional<String> lineText() {
+    return lineText;
+  }
+}

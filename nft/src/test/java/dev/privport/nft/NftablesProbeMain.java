@@ -1,0 +1,48 @@
+package dev.privport.nft;
+
+import dev.privport.core.RedirectPlan;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A separate JVM for what cannot happen inside the test JVM: run without CAP_NET_ADMIN ({@code
+ * permission}), or with no file descriptor left for a netlink socket ({@code netlink}, where
+ * libnftables itself would call exit()). Prints {@code reason=...} and {@code survived}.
+ */
+public final class NftablesProbeMain {
+  private NftablesProbeMain() {}
+
+  public static void main(String[] args) throws IOException, ClassNotFoundException {
+    List<FileInputStream> hog = new ArrayList<>();
+    try {
+      if (args[0].equals("netlink")) {
+        // Load the library and every class the failure path needs while descriptors remain.
+        Nftables.open().close();
+        for (String c : List.of("NftablesException", "NftablesException$Reason", "NetlinkProbe", "NftContext$Result")) {
+          Class.forName("dev.privport.nft." + c);
+        }
+        try {
+          while (true) {
+            hog.add(new FileInputStream("/dev/null"));
+          }
+        } catch (IOException e) {
+          // no descriptor left: socket() must fail now
+        }
+      }
+      try (Nftables nft = Nftables.open()) {
+        nft.apply(RedirectPlan.of(80, 8080));
+        System.out.println("reason=NONE");
+      } catch (NftablesException e) {
+        System.out.println("reason=" + e.reason());
+        System.out.println("message=" + e.getMessage());
+      }
+    } finally {
+      for (FileInputStream f : hog) {
+        f.close();
+      }
+    }
+    System.out.println("survived");
+  }
+}
