@@ -1,5 +1,7 @@
 package dev.privport.iptables;
 
+import dev.privport.core.Step;
+
 import dev.privport.core.Command;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
@@ -41,7 +43,7 @@ public final class IptablesRenderer implements PlanRenderer {
         .append("\": iptables/ip6tables commands, rendered by privport.\n")
         .append("# Idempotent: run with sh -e as often as needed. Owns the nat chains ")
         .append(chain(plan, Scope.INCOMING)).append(" and ").append(chain(plan, Scope.LOCAL)).append(".\n");
-    for (IptablesStep step : renderAll(plan).apply()) {
+    for (Step step : renderAll(plan).apply()) {
       out.append(step.toShell()).append('\n');
     }
     return out.toString();
@@ -49,14 +51,14 @@ public final class IptablesRenderer implements PlanRenderer {
 
   /** Everything this backend renders for {@code plan}. */
   public IptablesRendering renderAll(RedirectPlan plan) {
-    List<IptablesStep> apply = new ArrayList<>();
-    List<IptablesStep> undo = new ArrayList<>();
-    List<IptablesStep> unhook = new ArrayList<>();
+    List<Step> apply = new ArrayList<>();
+    List<Step> undo = new ArrayList<>();
+    List<Step> unhook = new ArrayList<>();
     for (Family family : Family.values()) {
       for (Scope scope : Scope.values()) {
         List<RedirectRule> rules = rules(plan, family, scope);
         Hook hook = new Hook(family, scope, chain(plan, scope));
-        List<IptablesStep> removal = hook.removal();
+        List<Step> removal = hook.removal();
         undo.addAll(removal);
         unhook.add(removal.get(0));
         if (rules.isEmpty()) {
@@ -174,25 +176,25 @@ public final class IptablesRenderer implements PlanRenderer {
     }
 
     /** Create the chain unless present, flush it, refill it, then add the jump unless present. */
-    List<IptablesStep> fill(List<RedirectRule> rules) {
-      List<IptablesStep> steps = new ArrayList<>();
-      steps.add(IptablesStep.unless(exists(), cmd("-N", chain)));
-      steps.add(IptablesStep.always(cmd("-F", chain)));
+    List<Step> fill(List<RedirectRule> rules) {
+      List<Step> steps = new ArrayList<>();
+      steps.add(Step.unless(exists(), cmd("-N", chain)));
+      steps.add(Step.always(cmd("-F", chain)));
       for (RedirectRule rule : rules) {
         List<String> args = new ArrayList<>(List.of("-A", chain));
         args.addAll(ruleArgs(rule));
-        steps.add(IptablesStep.always(cmd(args.toArray(String[]::new))));
+        steps.add(Step.always(cmd(args.toArray(String[]::new))));
       }
-      steps.add(IptablesStep.unless(jump("-C"), jump("-A")));
+      steps.add(Step.unless(jump("-C"), jump("-A")));
       return steps;
     }
 
     /** Remove every copy of the jump, then flush and delete the chain if present. */
-    List<IptablesStep> removal() {
+    List<Step> removal() {
       return List.of(
-          IptablesStep.whilst(jump("-C"), jump("-D")),
-          IptablesStep.onlyIf(exists(), cmd("-F", chain)),
-          IptablesStep.onlyIf(exists(), cmd("-X", chain)));
+          Step.whilst(jump("-C"), jump("-D")),
+          Step.onlyIf(exists(), cmd("-F", chain)),
+          Step.onlyIf(exists(), cmd("-X", chain)));
     }
   }
 }

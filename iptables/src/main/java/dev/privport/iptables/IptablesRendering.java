@@ -1,5 +1,7 @@
 package dev.privport.iptables;
 
+import dev.privport.core.Step;
+
 import dev.privport.core.RedirectPlan;
 import java.util.List;
 import java.util.Optional;
@@ -18,9 +20,9 @@ import java.util.Optional;
  */
 public record IptablesRendering(
     RedirectPlan plan,
-    List<IptablesStep> apply,
-    List<IptablesStep> undo,
-    List<IptablesStep> unhook,
+    List<Step> apply,
+    List<Step> undo,
+    List<Step> unhook,
     Optional<String> restoreIpv4,
     Optional<String> restoreIpv6) {
 
@@ -31,12 +33,12 @@ public record IptablesRendering(
   }
 
   /** Runs every apply step with {@code runner}. */
-  public void executeApply(IptablesStep.Runner runner) {
+  public void executeApply(Step.Runner runner) {
     apply.forEach(s -> s.execute(runner));
   }
 
   /** Runs every undo step with {@code runner}. */
-  public void executeUndo(IptablesStep.Runner runner) {
+  public void executeUndo(Step.Runner runner) {
     undo.forEach(s -> s.execute(runner));
   }
 }

@@ -1,5 +1,7 @@
 package dev.privport.iptables;
 
+import dev.privport.core.Step;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Command;
@@ -23,7 +25,7 @@ class IptablesKernelTest {
   private static final IptablesRenderer IPTABLES = new IptablesRenderer();
 
   /** Runs argv inside a namespace and returns its exit status. */
-  static IptablesStep.Runner runnerIn(Netns ns) {
+  static Step.Runner runnerIn(Netns ns) {
     return (Command c) -> ns.exec(c.argv().toArray(String[]::new)).exitCode();
   }
 

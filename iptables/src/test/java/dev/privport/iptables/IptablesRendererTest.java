@@ -1,5 +1,7 @@
 package dev.privport.iptables;
 
+import dev.privport.core.Step;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Command;
@@ -56,7 +58,7 @@ class IptablesRendererTest {
   void stepsHonourTheirGuards() {
     List<Command> ran = new ArrayList<>();
     // A fake ruleset where nothing exists: guards (-L, -C) fail, everything else succeeds.
-    IptablesStep.Runner fake = c -> {
+    Step.Runner fake = c -> {
       ran.add(c);
       return c.argv().contains("-L") || c.argv().contains("-C") ? 1 : 0;
     };

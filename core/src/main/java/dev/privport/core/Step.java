@@ -1,19 +1,18 @@
-package dev.privport.iptables;
+package dev.privport.core;
 
-import dev.privport.core.Command;
 import java.util.Optional;
 
 /**
- * One idempotent step of an iptables apply or undo: a command, optionally guarded by a check
- * command whose exit status decides whether (or how often) it runs. Guards are what make a plan's
- * commands safe to run twice: a chain is created unless it exists, a jump is added unless {@code -C}
- * finds it, and removed for as long as {@code -C} finds it.
+ * One idempotent step of an apply or undo: a command, optionally guarded by a check command whose
+ * exit status decides whether (or how often) it runs. Guards make rendered commands safe to run
+ * twice: an iptables chain is created unless it exists, a jump is added unless {@code -C} finds it
+ * and removed for as long as {@code -C} finds it, a firewalld policy is deleted only if it exists.
  *
  * @param command the command that changes the ruleset
  * @param guard the check command, for every kind but {@link Kind#ALWAYS}
  * @param kind how the guard's exit status is used
  */
-public record IptablesStep(Command command, Optional<Command> guard, Kind kind) {
+public record Step(Command command, Optional<Command> guard, Kind kind) {
   /** How a step's guard decides. */
   public enum Kind {
     /** Run the command. */
@@ -26,26 +25,30 @@ public record IptablesStep(Command command, Optional<Command> guard, Kind kind) 
     WHILE
   }
 
-  public IptablesStep {
+  public Step {
     if ((kind == Kind.ALWAYS) != guard.isEmpty()) {
       throw new IllegalArgumentException("guard must be present exactly when kind is not ALWAYS, got " + kind);
     }
   }
 
-  static IptablesStep always(Command command) {
-    return new IptablesStep(command, Optional.empty(), Kind.ALWAYS);
+  /** A step that always runs {@code command}. */
+  public static Step always(Command command) {
+    return new Step(command, Optional.empty(), Kind.ALWAYS);
   }
 
-  static IptablesStep unless(Command guard, Command command) {
-    return new IptablesStep(command, Optional.of(guard), Kind.UNLESS);
+  /** A step that runs {@code command} unless {@code guard} succeeds. */
+  public static Step unless(Command guard, Command command) {
+    return new Step(command, Optional.of(guard), Kind.UNLESS);
   }
 
-  static IptablesStep onlyIf(Command guard, Command command) {
-    return new IptablesStep(command, Optional.of(guard), Kind.IF);
+  /** A step that runs {@code command} once if {@code guard} succeeds. */
+  public static Step onlyIf(Command guard, Command command) {
+    return new Step(command, Optional.of(guard), Kind.IF);
   }
 
-  static IptablesStep whilst(Command guard, Command command) {
-    return new IptablesStep(command, Optional.of(guard), Kind.WHILE);
+  /** A step that runs {@code command} for as long as {@code guard} succeeds. */
+  public static Step whilst(Command guard, Command command) {
+    return new Step(command, Optional.of(guard), Kind.WHILE);
   }
 
   /** The step as one line for {@code sh -e}; a failing guard never stops the script. */
