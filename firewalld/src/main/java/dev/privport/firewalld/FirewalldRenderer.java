@@ -1,0 +1,228 @@
+package dev.privport.firewalld;
+
+import dev.privport.core.Checks;
+import dev.privport.core.Command;
+import dev.privport.core.ConfigFile;
+import dev.privport.core.Family;
+import dev.privport.core.RedirectPlan;
+import dev.privport.core.RedirectRule;
+import dev.privport.core.Scope;
+import dev.privport.core.Step;
+import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.PlanRenderer;
+import dev.privport.iptables.IptablesRenderer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders a {@link RedirectPlan} for hosts managed by firewalld, by two routes:
+ *
+ * <ul>
+ *   <li><b>Direct rules</b> ({@link #renderDirect}; {@link #render} gives their runtime calls as
+ *       text): the iptables nat rules of the iptables backend, guarded the same way ({@code -m
+ *       addrtype --dst-type LOCAL} incoming, {@code -o lo} local), held by firewalld so they survive
+ *       {@code --reload}. Works on every firewalld; deprecated since 1.0 but still shipped.
+ *   <li><b>Policies</b> ({@link #renderPolicies}, firewalld >= 1.1): forward-port rich rules in two
+ *       policies of the plan's own. Needs this host's addresses ({@link HostAddresses}).
+ * </ul>
+ *
+ * Redirected packets reach firewalld's input filter with the new port; firewalld's own {@code ct
+ * status dnat accept} lets them in, so the service port (8080) stays closed to direct connections.
+ */
+public final class FirewalldRenderer implements PlanRenderer {
+  /** Where firewalld keeps permanent direct rules. */
+  public static final String DIRECT_XML = "/etc/firewalld/direct.xml";
+  /** Where firewalld keeps permanent policies. */
+  public static final String POLICY_DIR = "/etc/firewalld/policies/";
+  private static final String FIREWALL_CMD = "firewall-cmd";
+  private static final String TABLE = "nat";
+
+  @Override
+  public BackendKind kind() {
+    return BackendKind.FIREWALLD;
+  }
+
+  /** The runtime direct-rule calls, one {@code firewall-cmd --direct --add-rule} a line. */
+  @Override
+  public String render(RedirectPlan plan) {
+    StringBuilder out = new StringBuilder()
+        .append("# privport plan \"").append(plan.qualifiedName())
+        .append("\": firewalld direct rules (runtime), rendered by privport.\n")
+        .append("# Running them again adds nothing (ALREADY_ENABLED). For permanent rules add --permanent to\n")
+        .append("# each and run firewall-cmd --reload, or install the plan's direct.xml.\n");
+    for (Command c : renderDirect(plan).runtimeAdd()) {
+      out.append(c.toShell()).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** The direct-rule route. */
+  public FirewalldDirectRules renderDirect(RedirectPlan plan) {
+    List<DirectRule> rules = directRules(plan);
+    List<Command> runtimeAdd = new ArrayList<>();
+    List<Command> runtimeRemove = new ArrayList<>();
+    List<Command> permanentAdd = new ArrayList<>();
+    List<Command> permanentRemove = new ArrayList<>();
+    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<direct>\n");
+    for (DirectRule r : rules) {
+      runtimeAdd.add(r.command(false, "--add-rule"));
+      runtimeRemove.add(r.command(false, "--remove-rule"));
+      permanentAdd.add(r.command(true, "--add-rule"));
+      permanentRemove.add(r.command(true, "--remove-rule"));
+      xml.append("  <rule ipv=\"").append(r.family().keyword()).append("\" table=\"").append(TABLE)
+          .append("\" chain=\"").append(r.chain()).append("\" priority=\"").append(r.priority()).append("\">")
+          .append(xmlText(new Command(r.args()).toShell())).append("</rule>\n");
+    }
+    permanentAdd.add(Command.of(FIREWALL_CMD, "--reload"));
+    permanentRemove.add(Command.of(FIREWALL_CMD, "--reload"));
+    xml.append("</direct>\n");
+    return new FirewalldDirectRules(runtimeAdd, runtimeRemove, permanentAdd, permanentRemove,
+        new ConfigFile(DIRECT_XML, xml.toString()));
+  }
+
+  /**
+   * One direct rule: a built-in nat chain, a priority and iptables arguments.
+   *
+   * @param priority orders rules in firewalld: interface-specific rules (-2) before wildcard ones
+   *     (-1) before rules for any interface (0), so the most specific rule matches first
+   */
+  record DirectRule(Family family, String chain, int priority, List<String> args) {
+    Command command(boolean permanent, String op) {
+      List<String> argv = new ArrayList<>(List.of(FIREWALL_CMD));
+      if (permanent) {
+        argv.add("--permanent");
+      }
+      argv.addAll(List.of("--direct", op, family.keyword(), TABLE, chain, Integer.toString(priority)));
+      argv.addAll(args);
+      return new Command(argv);
+    }
+  }
+
+  static List<DirectRule> directRules(RedirectPlan plan) {
+    List<DirectRule> out = new ArrayList<>();
+    for (Family family : Family.values()) {
+      for (RedirectRule rule : plan.rules()) {
+        if (!rule.families().contains(family)) {
+          continue;
+        }
+        List<String> args = new ArrayList<>(IptablesRenderer.scopeGuard(rule.scope()));
+        args.addAll(IptablesRenderer.ruleArgs(rule));
+        int priority = rule.inputInterface().map(i -> i.endsWith("+") ? -1 : -2).orElse(0);
+        out.add(new DirectRule(family, IptablesRenderer.builtinChain(rule.scope()), priority, List.copyOf(args)));
+      }
+    }
+    return out;
+  }
+
+  /** The name of the plan's policy for {@code scope}; at most 18 characters, firewalld's limit. */
+  public static String policyName(RedirectPlan plan, Scope scope) {
+    String suffix = scope == Scope.INCOMING ? "-in" : "-lo";
+    return plan.name().map(n -> "pp-" + n + suffix).orElse(RedirectPlan.DEFAULT_NAME + suffix);
+  }
+
+  /**
+   * The policy route.
+   *
+   * @param addresses this host's addresses: needed for INCOMING redirects (each becomes a {@code
+   *     destination address}) and used for LOCAL ones (connections to the host's own addresses,
+   *     besides loopback)
+   * @throws IllegalArgumentException when the plan restricts an input interface (policies cannot
+   *     match one) or has INCOMING redirects of a family with no address given
+   */
+  public FirewalldPolicies renderPolicies(RedirectPlan plan, HostAddresses addresses) {
+    for (RedirectRule rule : plan.rules()) {
+      rule.inputInterface().ifPresent(i -> Checks.check(false, "interface", i,
+          "cannot be matched by firewalld policies; use the direct route (renderDirect) for this plan"));
+      if (rule.scope() == Scope.INCOMING) {
+        for (Family family : rule.families()) {
+          Checks.check(!addresses.of(family).isEmpty(), "hostAddresses", addresses.of(family).toString(),
+              "must include this host's " + (family == Family.IPV4 ? "IPv4" : "IPv6")
+                  + " addresses: firewalld policies cannot match 'addressed to this host', and without them"
+                  + " routed traffic would be redirected too");
+        }
+      }
+    }
+    List<Step> apply = new ArrayList<>();
+    List<Step> remove = new ArrayList<>();
+    List<ConfigFile> files = new ArrayList<>();
+    for (Scope scope : Scope.values()) {
+      String name = policyName(plan, scope);
+      List<RichRule> rich = richRules(plan, scope, addresses);
+      Step delete = Step.onlyIf(Command.of(FIREWALL_CMD, "--permanent", "--info-policy", name),
+          Command.of(FIREWALL_CMD, "--permanent", "--delete-policy", name));
+      apply.add(delete); // converge: replace a previous version, drop a policy no longer needed
+      remove.add(delete);
+      if (rich.isEmpty()) {
+        continue;
+      }
+      String ingress = scope == Scope.INCOMING ? "ANY" : "HOST";
+      String egress = scope == Scope.INCOMING ? "HOST" : "ANY";
+      apply.add(Step.always(Command.of(FIREWALL_CMD, "--permanent", "--new-policy", name)));
+      apply.add(Step.always(Command.of(FIREWALL_CMD, "--permanent", "--policy", name, "--add-ingress-zone", ingress)));
+      apply.add(Step.always(Command.of(FIREWALL_CMD, "--permanent", "--policy", name, "--add-egress-zone", egress)));
+      List<String> add = new ArrayList<>(List.of(FIREWALL_CMD, "--permanent", "--policy", name));
+      rich.forEach(r -> add.add("--add-rich-rule=" + r.text()));
+      apply.add(Step.always(new Command(add)));
+      files.add(policyFile(plan, scope, name, ingress, egress, rich));
+    }
+    apply.add(Step.always(Command.of(FIREWALL_CMD, "--reload")));
+    remove.add(Step.always(Command.of(FIREWALL_CMD, "--reload")));
+    return new FirewalldPolicies(apply, remove, files);
+  }
+
+  /** One forward-port rich rule: a family, a destination, and for LOCAL a {@code to-addr}. */
+  record RichRule(Family family, String destination, RedirectRule rule, boolean toAddress) {
+    String text() {
+      return "rule family=\"" + family.keyword() + "\" destination address=\"" + destination + "\" "
+          + forwardPort();
+    }
+
+    String forwardPort() {
+      return "forward-port port=\"" + rule.fromPort() + "\" protocol=\"" + rule.protocol().keyword()
+          + "\" to-port=\"" + rule.toPort() + "\"" + (toAddress ? " to-addr=\"" + destination + "\"" : "");
+    }
+  }
+
+  private static List<RichRule> richRules(RedirectPlan plan, Scope scope, HostAddresses addresses) {
+    List<RichRule> out = new ArrayList<>();
+    for (RedirectRule rule : plan.rules()) {
+      if (rule.scope() != scope) {
+        continue;
+      }
+      for (Family family : rule.families()) {
+        List<String> destinations = new ArrayList<>();
+        if (scope == Scope.LOCAL) {
+          // An output-hook DNAT to the very address the host connected to, on the new port.
+          destinations.add(family == Family.IPV4 ? "127.0.0.1" : "::1");
+        }
+        destinations.addAll(addresses.of(family));
+        for (String d : destinations) {
+          out.add(new RichRule(family, d, rule, scope == Scope.LOCAL));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static ConfigFile policyFile(
+      RedirectPlan plan, Scope scope, String name, String ingress, String egress, List<RichRule> rich) {
+    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
+        .append("<!-- privport plan \"").append(plan.qualifiedName()).append("\": ")
+        .append(scope == Scope.INCOMING ? "INCOMING" : "LOCAL").append(" redirects. Rendered by privport. -->\n")
+        .append("<policy target=\"CONTINUE\">\n");
+    for (RichRule r : rich) {
+      xml.append("  <rule family=\"").append(r.family().keyword()).append("\">\n")
+          .append("    <destination address=\"").append(r.destination()).append("\"/>\n")
+          .append("    <").append(r.forwardPort()).append("/>\n")
+          .append("  </rule>\n");
+    }
+    xml.append("  <ingress-zone name=\"").append(ingress).append("\"/>\n")
+        .append("  <egress-zone name=\"").append(egress).append("\"/>\n")
+        .append("</policy>\n");
+    return new ConfigFile(POLICY_DIR + name + ".xml", xml.toString());
+  }
+
+  private static String xmlText(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
