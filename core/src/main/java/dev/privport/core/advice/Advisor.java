@@ -1,0 +1,64 @@
+package dev.privport.core.advice;
+
+import dev.privport.core.Checks;
+import dev.privport.core.Protocol;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Says which remedies serve a privileged port on a host, and which to use. The order of preference:
+ * nothing, if the port is already bindable; firewalld's backend where firewalld runs (rules added
+ * behind its back vanish on reload); nft; iptables; redir for TCP; lowering the unprivileged port
+ * start; a file capability.
+ */
+public final class Advisor {
+  private Advisor() {}
+
+  /** The advice for {@code port}/{@code protocol} on a host with {@code facts}. */
+  public static Advice advise(HostFacts facts, Protocol protocol, int port) {
+    Checks.port("port", port);
+    List<Advice.Option> options = new ArrayList<>();
+    int start = facts.unprivilegedPortStart().orElse(1024);
+    options.add(port >= start
+        ? option(Advice.Kind.NOTHING_NEEDED, true, "port " + port + " is already bindable: ip_unprivileged_port_start is " + start)
+        : option(Advice.Kind.NOTHING_NEEDED, false, "port " + port + " is privileged: ip_unprivileged_port_start is " + start));
+    options.add(facts.firewalldRunning()
+        ? option(Advice.Kind.FIREWALLD, true, "firewalld is running: use the firewalld backend or your rules vanish on reload")
+        : option(Advice.Kind.FIREWALLD, false, "firewalld is not running"));
+    boolean nftUsable = facts.nft() || facts.libnftables();
+    options.add(nftUsable
+        ? option(Advice.Kind.NFT, true, facts.firewalldRunning()
+            ? "nft works, but firewalld flushes foreign rules when it starts; prefer its backend"
+            : "nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP, IPv4 and IPv6"
+                + (facts.libnftables() ? ", applicable in-process through libnftables" : ""))
+        : option(Advice.Kind.NFT, false, "neither nft nor libnftables is installed"));
+    options.add(switch (facts.iptables()) {
+      case NFT -> option(Advice.Kind.IPTABLES, true, "iptables-nft is installed: the plan's own nat chains");
+      case LEGACY -> option(Advice.Kind.IPTABLES, true,
+          "iptables-legacy is installed: keep every rule in legacy tables and use the iptables backend");
+      case NONE -> option(Advice.Kind.IPTABLES, false, "iptables is not installed");
+    });
+    options.add(protocol == Protocol.TCP
+        ? option(Advice.Kind.REDIR, true, facts.redir()
+            ? "redir is installed: a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)"
+            : "install redir for a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)")
+        : option(Advice.Kind.REDIR, false, "redir forwards TCP only"));
+    options.add(facts.unprivilegedPortStart().isPresent()
+        ? option(Advice.Kind.UNPRIVILEGED_PORT_START, port < start,
+            "lowering ip_unprivileged_port_start to " + port + " makes every port >= " + port + " bindable by any user")
+        : option(Advice.Kind.UNPRIVILEGED_PORT_START, false, "this kernel has no ip_unprivileged_port_start (< 4.11)"));
+    options.add(option(Advice.Kind.CAPABILITY, true,
+        "setcap cap_net_bind_service=ep on the service's own binary (rootlesskit for rootless Docker)"));
+
+    Advice.Option recommended = options.stream()
+        .filter(Advice.Option::applicable)
+        .filter(o -> o.kind() != Advice.Kind.NFT || !facts.firewalldRunning())
+        .findFirst()
+        .orElseThrow(); // CAPABILITY always applies
+    return new Advice(port, protocol, options, recommended);
+  }
+
+  private static Advice.Option option(Advice.Kind kind, boolean applicable, String reason) {
+    return new Advice.Option(kind, applicable, reason);
+  }
+}

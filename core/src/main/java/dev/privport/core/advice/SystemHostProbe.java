@@ -1,0 +1,66 @@
+package dev.privport.core.advice;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Reads the real host: {@code /proc/sys}, the PATH, the process list, the linker cache. */
+public final class SystemHostProbe implements HostProbe {
+  private static final List<String> LIBRARY_DIRS = List.of(
+      "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib64", "/lib");
+
+  @Override
+  public Optional<String> sysctl(String key) {
+    Path file = Path.of("/proc/sys", key.replace('.', '/'));
+    try {
+      return Optional.of(Files.readString(file).trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean onPath(String command) {
+    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+    return Arrays.stream(path.split(":")).filter(d -> !d.isEmpty())
+        .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+  }
+
+  @Override
+  public Optional<String> output(List<String> argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return Optional.empty();
+      }
+      return Optional.of(out);
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean firewalldRunning() {
+    return ProcessHandle.allProcesses().anyMatch(p -> {
+      ProcessHandle.Info info = p.info();
+      return info.command().map(c -> c.endsWith("/firewalld")).orElse(false)
+          || info.arguments().map(a -> Arrays.stream(a).anyMatch(x -> x.endsWith("/firewalld"))).orElse(false);
+    });
+  }
+
+  @Override
+  public boolean libnftablesInstalled() {
+    return LIBRARY_DIRS.stream().anyMatch(d -> Files.exists(Path.of(d, "libnftables.so.1")));
+  }
+}
