@@ -68,14 +68,31 @@ public record Redirect(
 
   /** A redirect for {@code protocol}, both families, both scopes. */
   public static Redirect of(Protocol protocol, int fromPort, int toPort) {
-    return new Redirect(
-        protocol,
-        fromPort,
-        toPort,
-        EnumSet.allOf(Family.class),
-        EnumSet.allOf(Scope.class),
-        Optional.empty());
+    return new Redirect(protocol, fromPort, toPort, ALL_FAMILIES, ALL_SCOPES, Optional.empty());
   }
+
+  /**
+   * One redirect per port of a range: {@code fromFirst..fromLast} to {@code toFirst..} of equal
+   * width, port by port (80-89 to 8080-8089 is 80 to 8080, 81 to 8081, ...). Every backend renders
+   * ranges this way: a kernel "redirect to a port range" would pick any port of it, not the
+   * matching one.
+   */
+  public static java.util.List<Redirect> range(Protocol protocol, int fromFirst, int fromLast, int toFirst) {
+    Checks.port("fromFirst", fromFirst);
+    Checks.port("fromLast", fromLast);
+    check(fromLast >= fromFirst, "fromLast", fromLast, "must not be below fromFirst " + fromFirst);
+    Checks.port("toFirst", toFirst);
+    check(toFirst + (fromLast - fromFirst) <= 65535, "toFirst", toFirst,
+        "must leave room for " + (fromLast - fromFirst + 1) + " ports below 65536");
+    java.util.List<Redirect> out = new java.util.ArrayList<>(fromLast - fromFirst + 1);
+    for (int p = fromFirst; p <= fromLast; p++) {
+      out.add(of(protocol, p, toFirst + (p - fromFirst)));
+    }
+    return out;
+  }
+
+  private static final Set<Family> ALL_FAMILIES = Sets.immutableEnumSet(EnumSet.allOf(Family.class));
+  private static final Set<Scope> ALL_SCOPES = Sets.immutableEnumSet(EnumSet.allOf(Scope.class));
 
   /** This redirect for IPv4 traffic only. */
   public Redirect ipv4Only() {

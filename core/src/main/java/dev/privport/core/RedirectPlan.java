@@ -5,10 +5,10 @@ import static dev.privport.core.Checks.check;
 import com.google.common.collect.ImmutableList;
 import dev.privport.core.spi.BackendKind;
 import dev.privport.core.spi.PlanRenderers;
+import com.google.common.collect.Sets;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -113,39 +113,92 @@ public final class RedirectPlan {
     return redirects.stream().mapToInt(Redirect::fromPort).min().orElseThrow();
   }
 
+  private static final Set<Family> BOTH = Sets.immutableEnumSet(Family.IPV4, Family.IPV6);
+  private static final Set<Family> V4 = Sets.immutableEnumSet(Family.IPV4);
+  private static final Set<Family> V6 = Sets.immutableEnumSet(Family.IPV6);
+
   /**
-   * Expands redirects into one claim per (scope, interface, protocol, family, port), refuses
-   * conflicting claims, then regroups the families that share a target.
+   * Expands redirects into one claim per (interface, scope, protocol, port, family), refuses
+   * conflicting claims, then regroups the families that share a target. Claims are packed into
+   * longs and sorted, so a plan of 100 000 redirects needs a few MiB, not a map of objects.
    */
   private static ImmutableList<RedirectRule> canonicalRules(List<Redirect> redirects) {
-    record Claim(Scope scope, Optional<String> iface, Protocol protocol, Family family, int port) {}
-    Map<Claim, Redirect> claims = new HashMap<>();
+    Map<String, Integer> ifaceIndex = new HashMap<>();
+    List<Optional<String>> ifaces = new ArrayList<>(List.of(Optional.empty()));
+    long[] claims = new long[redirects.size() * 4];
+    int n = 0;
     for (Redirect r : redirects) {
       for (Scope scope : r.scopes()) {
-        Optional<String> iface = scope == Scope.INCOMING ? r.inputInterface() : Optional.empty();
+        long iface = 0;
+        if (scope == Scope.INCOMING && r.inputInterface().isPresent()) {
+          iface = ifaceIndex.computeIfAbsent(r.inputInterface().get(), name -> {
+            ifaces.add(Optional.of(name));
+            return ifaces.size() - 1;
+          });
+        }
         for (Family family : r.families()) {
-          Claim claim = new Claim(scope, iface, r.protocol(), family, r.fromPort());
-          Redirect previous = claims.putIfAbsent(claim, r);
-          if (previous != null && previous.toPort() != r.toPort()) {
-            throw new IllegalArgumentException(
-                "redirects: " + r.describe() + " conflicts with " + previous.describe()
-                    + ": both claim " + family.keyword() + " " + scope.name().toLowerCase(java.util.Locale.ROOT)
-                    + iface.map(i -> " via " + i).orElse("") + " " + r.protocol().keyword()
-                    + " port " + r.fromPort());
-          }
+          claims[n++] = iface << 35 | (long) scope.ordinal() << 34 | (long) r.protocol().ordinal() << 33
+              | (long) r.fromPort() << 17 | (long) family.ordinal() << 16 | r.toPort();
         }
       }
     }
-    record Target(Scope scope, Optional<String> iface, Protocol protocol, int from, int to) {}
-    Map<Target, Set<Family>> grouped = new LinkedHashMap<>();
-    claims.forEach((c, r) ->
-        grouped.computeIfAbsent(new Target(c.scope(), c.iface(), c.protocol(), c.port(), r.toPort()),
-            t -> EnumSet.noneOf(Family.class)).add(c.family()));
-    List<RedirectRule> rules = new ArrayList<>(grouped.size());
-    grouped.forEach((t, families) ->
-        rules.add(new RedirectRule(t.scope(), t.iface(), t.protocol(), families, t.from(), t.to())));
+    Arrays.sort(claims, 0, n);
+    List<RedirectRule> rules = new ArrayList<>();
+    int i = 0;
+    while (i < n) {
+      long claim = claims[i];
+      long sameClaim = claim >>> 16;
+      int j = i + 1;
+      while (j < n && claims[j] == claim) {
+        j++; // identical claims fold into one
+      }
+      if (j < n && claims[j] >>> 16 == sameClaim) {
+        throw conflict(redirects, claim, claims[j]);
+      }
+      // The other family of the same (interface, scope, protocol, port), if claimed, is adjacent.
+      long portKey = claim >>> 17;
+      Set<Family> families = ((claim >>> 16) & 1) == 0 ? V4 : V6;
+      int k = j;
+      if (families == V4 && k < n && claims[k] >>> 17 == portKey && (claims[k] & 0xFFFF) == (claim & 0xFFFF)) {
+        families = BOTH;
+        long other = claims[k];
+        while (k < n && claims[k] == other) {
+          k++;
+        }
+        if (k < n && claims[k] >>> 16 == other >>> 16) {
+          throw conflict(redirects, other, claims[k]);
+        }
+      }
+      rules.add(new RedirectRule(
+          Scope.values()[(int) ((claim >>> 34) & 1)],
+          ifaces.get((int) (claim >>> 35)),
+          Protocol.values()[(int) ((claim >>> 33) & 1)],
+          families,
+          (int) ((claim >>> 17) & 0xFFFF),
+          (int) (claim & 0xFFFF)));
+      i = k;
+    }
     rules.sort(null);
     return ImmutableList.copyOf(rules);
+  }
+
+  /** The error for two claims of the same port with different targets, naming both redirects. */
+  private static IllegalArgumentException conflict(List<Redirect> redirects, long a, long b) {
+    Scope scope = Scope.values()[(int) ((a >>> 34) & 1)];
+    Protocol protocol = Protocol.values()[(int) ((a >>> 33) & 1)];
+    Family family = Family.values()[(int) ((a >>> 16) & 1)];
+    int port = (int) ((a >>> 17) & 0xFFFF);
+    List<Redirect> claimants = redirects.stream()
+        .filter(r -> r.protocol() == protocol && r.fromPort() == port && r.scopes().contains(scope)
+            && r.families().contains(family) && (r.toPort() == (int) (a & 0xFFFF) || r.toPort() == (int) (b & 0xFFFF)))
+        .toList();
+    Redirect first = claimants.get(0);
+    Redirect second = claimants.stream().filter(r -> r.toPort() != first.toPort()).findFirst().orElse(first);
+    String via = scope == Scope.INCOMING ? second.inputInterface().map(x -> " via " + x).orElse("") : "";
+    return new IllegalArgumentException(
+        "redirects: " + second.describe() + " conflicts with " + first.describe() + ": both claim "
+            + family.keyword() + " " + scope.name().toLowerCase(java.util.Locale.ROOT) + via + " "
+            + protocol.keyword() + " port " + port);
   }
 
   @Override
@@ -197,6 +250,16 @@ public final class RedirectPlan {
     /** Adds a UDP redirect, both families, both scopes. */
     public Builder udp(int fromPort, int toPort) {
       return add(Redirect.udp(fromPort, toPort));
+    }
+
+    /** Adds TCP redirects for a port range, port by port: see {@link Redirect#range}. */
+    public Builder tcpRange(int fromFirst, int fromLast, int toFirst) {
+      return addAll(Redirect.range(Protocol.TCP, fromFirst, fromLast, toFirst));
+    }
+
+    /** Adds UDP redirects for a port range, port by port: see {@link Redirect#range}. */
+    public Builder udpRange(int fromFirst, int fromLast, int toFirst) {
+      return addAll(Redirect.range(Protocol.UDP, fromFirst, fromLast, toFirst));
     }
 
     /** The validated plan. */

@@ -89,4 +89,27 @@ class RedirectTest {
     assertThat(Redirect.udp(514, 5514).ipv4Only().onInterface("eth0").incomingOnly().describe())
         .isEqualTo("udp 514 -> 5514 [ipv4, incoming, incoming via eth0]");
   }
+
+  @Test
+  void rangesExpandPortByPort() {
+    assertThat(Redirect.range(Protocol.TCP, 80, 82, 8080))
+        .containsExactly(Redirect.tcp(80, 8080), Redirect.tcp(81, 8081), Redirect.tcp(82, 8082));
+    assertThat(RedirectPlan.builder().udpRange(1000, 1999, 11000).build().redirects()).hasSize(1000);
+  }
+
+  @Test
+  void rangesAreValidated() {
+    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 90, 80, 8080)).hasMessage("fromLast must not be below fromFirst 90, got 80");
+    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 80, 89, 65530)).hasMessage("toFirst must leave room for 10 ports below 65536, got 65530");
+    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 0, 89, 8080)).hasMessageStartingWith("fromFirst must be a port");
+  }
+
+  @Test
+  void aHundredThousandRedirectsFoldAndConflictCheckQuickly() {
+    RedirectPlan.Builder b = RedirectPlan.builder();
+    for (int i = 0; i < 100_000; i++) {
+      b.add(Redirect.of(i % 2 == 0 ? Protocol.TCP : Protocol.UDP, 1 + i / 2, 10001 + i / 2));
+    }
+    assertThat(b.build().rules()).hasSize(200_000);
+  }
 }

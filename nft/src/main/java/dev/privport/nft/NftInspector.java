@@ -21,28 +21,52 @@ final class NftInspector {
   private NftInspector() {}
 
   static PlanStatus absent(RedirectPlan plan) {
-    return new PlanStatus(plan, false, List.of(), plan.rules(), List.of());
+    return new PlanStatus(plan, false, List.of(), plan.rules(), List.of(), List.of());
   }
 
   static PlanStatus inspect(RedirectPlan plan, String json) {
+    List<Object> items = list(map(Json.parse(json)).get("nftables"));
+    Map<String, List<int[]>> maps = new java.util.HashMap<>();
+    for (Object item : items) {
+      Map<String, Object> m = map(map(item).get("map"));
+      if (!m.isEmpty()) {
+        List<int[]> elements = new ArrayList<>();
+        for (Object e : list(m.get("elem"))) {
+          List<Object> pair = list(e);
+          if (pair.size() == 2) {
+            elements.add(new int[] {(int) number(pair.get(0)), (int) number(pair.get(1))});
+          }
+        }
+        maps.put(String.valueOf(m.get("name")), elements);
+      }
+    }
     List<LiveRule> live = new ArrayList<>();
-    for (Object item : list(map(Json.parse(json)).get("nftables"))) {
+    for (Object item : items) {
       Object rule = map(item).get("rule");
       if (rule != null) {
-        live.add(liveRule(map(rule)));
+        live.add(liveRule(map(rule), maps));
       }
     }
-    List<RedirectRule> missing = new ArrayList<>(plan.rules());
-    List<LiveRule> unexpected = new ArrayList<>();
+    // Multiset difference: the plan's rules against every redirect the live rules implement.
+    java.util.Set<RedirectRule> expected = new java.util.HashSet<>(plan.rules());
+    java.util.Set<RedirectRule> seen = new java.util.HashSet<>();
+    List<RedirectRule> extra = new ArrayList<>();
+    List<LiveRule> unrecognised = new ArrayList<>();
     for (LiveRule l : live) {
-      if (l.rule().isEmpty() || !missing.remove(l.rule().get())) {
-        unexpected.add(l);
+      if (!l.recognised()) {
+        unrecognised.add(l);
+      }
+      for (RedirectRule r : l.redirects()) {
+        if (!expected.contains(r) || !seen.add(r)) {
+          extra.add(r);
+        }
       }
     }
-    return new PlanStatus(plan, true, live, missing, unexpected);
+    List<RedirectRule> missing = plan.rules().stream().filter(r -> !seen.contains(r)).toList();
+    return new PlanStatus(plan, true, live, missing, extra, unrecognised);
   }
 
-  private static LiveRule liveRule(Map<String, Object> rule) {
+  private static LiveRule liveRule(Map<String, Object> rule, Map<String, List<int[]>> maps) {
     String chain = String.valueOf(rule.get("chain"));
     long handle = number(rule.get("handle"));
     long packets = 0;
@@ -57,6 +81,8 @@ final class NftInspector {
     Protocol protocol = null;
     int from = 0;
     int to = 0;
+    String matchMap = null;
+    String redirectMap = null;
     boolean fibLocal = false;
     boolean oifLo = false;
     boolean understood = scope.isPresent();
@@ -66,7 +92,13 @@ final class NftInspector {
         packets = number(map(expr.get("counter")).get("packets"));
         bytes = number(map(expr.get("counter")).get("bytes"));
       } else if (expr.containsKey("redirect")) {
-        to = (int) number(map(expr.get("redirect")).get("port"));
+        Object port = map(expr.get("redirect")).get("port");
+        if (port instanceof Long p) {
+          to = p.intValue();
+        } else {
+          Object data = map(map(port).get("map")).get("data");
+          redirectMap = data instanceof String d && d.startsWith("@") ? d.substring(1) : null;
+        }
       } else if (expr.containsKey("match")) {
         Map<String, Object> match = map(expr.get("match"));
         Map<String, Object> left = map(match.get("left"));
@@ -83,11 +115,16 @@ final class NftInspector {
           }
         } else if (left.containsKey("fib")) {
           fibLocal = "local".equals(right);
-        } else if (left.containsKey("payload") && "dport".equals(map(left.get("payload")).get("field"))
-            && right instanceof Long port) {
+        } else if (left.containsKey("payload") && "dport".equals(map(left.get("payload")).get("field"))) {
           String proto = String.valueOf(map(left.get("payload")).get("protocol"));
           protocol = "udp".equals(proto) ? Protocol.UDP : "tcp".equals(proto) ? Protocol.TCP : null;
-          from = port.intValue();
+          if (right instanceof Long port) {
+            from = port.intValue();
+          } else if (right instanceof String ref && ref.startsWith("@")) {
+            matchMap = ref.substring(1);
+          } else {
+            understood = false;
+          }
         } else {
           understood = false;
         }
@@ -95,17 +132,24 @@ final class NftInspector {
         understood = false;
       }
     }
-    understood &= protocol != null && from > 0 && to > 0
+    boolean mapped = matchMap != null && matchMap.equals(redirectMap) && maps.containsKey(matchMap);
+    understood &= protocol != null && (mapped || (from > 0 && to > 0))
         && (scope.orElse(null) == Scope.INCOMING ? fibLocal : oifLo && iface.isEmpty());
-    Optional<RedirectRule> parsed = Optional.empty();
+    List<RedirectRule> redirects = new ArrayList<>();
     if (understood) {
       try {
-        parsed = Optional.of(new RedirectRule(scope.get(), iface, protocol, families, from, to));
+        if (mapped) {
+          for (int[] e : maps.get(matchMap)) {
+            redirects.add(new RedirectRule(scope.get(), iface, protocol, families, e[0], e[1]));
+          }
+        } else {
+          redirects.add(new RedirectRule(scope.get(), iface, protocol, families, from, to));
+        }
       } catch (IllegalArgumentException e) {
-        parsed = Optional.empty();
+        redirects.clear();
       }
     }
-    return new LiveRule(chain, handle, parsed, packets, bytes);
+    return new LiveRule(chain, handle, redirects, packets, bytes);
   }
 
   private static String fromNftInterface(String ifname) {

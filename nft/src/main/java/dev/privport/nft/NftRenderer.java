@@ -17,8 +17,16 @@ import java.util.List;
  * so routed traffic is never caught) and {@code local} (nat output, {@code oifname "lo"}). Chain
  * priorities are written as numbers, which every nft since 0.9 accepts in both hooks.
  *
- * <p>Output is deterministic: rules follow {@link RedirectPlan#rules()}, every rule has a counter
- * and a comment naming its redirect.
+ * <p>Redirects that share scope, interface, protocol and families form a group. A group of fewer
+ * than {@link #MAP_THRESHOLD} redirects is one rule per redirect, each with its own counter and a
+ * comment naming it: easiest to read and to diff, and a walk of a few rules costs a packet nothing
+ * measurable. A larger group is ONE rule that looks the port up in a named map of the plan's table
+ * ({@code tcp dport @incoming_tcp counter redirect to :tcp dport map @incoming_tcp}), so a
+ * packet's cost does not grow with the number of redirects; {@code nft add element} can update the
+ * map at run time, and its counter counts the whole group.
+ *
+ * <p>Output is deterministic: groups and rules follow {@link RedirectPlan#rules()}, map elements
+ * are sorted by port.
  */
 public final class NftRenderer implements PlanRenderer {
   /** The priority of both nat chains: the standard {@code dstnat} priority. */
@@ -27,6 +35,8 @@ public final class NftRenderer implements PlanRenderer {
   public static final String INCOMING_CHAIN = "incoming";
   /** The chain that holds {@link Scope#LOCAL} rules. */
   public static final String LOCAL_CHAIN = "local";
+  /** Groups of at least this many redirects become one rule with a map. */
+  public static final int MAP_THRESHOLD = 8;
 
   @Override
   public BackendKind kind() {
@@ -42,8 +52,8 @@ public final class NftRenderer implements PlanRenderer {
   @Override
   public String render(RedirectPlan plan) {
     String table = tableName(plan);
-    List<RedirectRule> rules = plan.rules();
-    StringBuilder out = new StringBuilder(256 + rules.size() * 96);
+    List<Group> groups = groups(plan.rules());
+    StringBuilder out = new StringBuilder(256 + plan.rules().size() * 96);
     out.append("# privport plan \"").append(table).append("\": ")
         .append(plan.redirects().size()).append(plan.redirects().size() == 1 ? " redirect" : " redirects")
         .append(", rendered by privport.\n")
@@ -53,18 +63,84 @@ public final class NftRenderer implements PlanRenderer {
     replaceTable(out, table);
     out.append("table inet ").append(table).append(" {\n");
     boolean first = true;
+    for (Group g : groups) {
+      if (g.mapped()) {
+        first = separate(out, first);
+        map(out, g);
+      }
+    }
     for (Scope scope : Scope.values()) {
-      List<RedirectRule> scoped = rules.stream().filter(r -> r.scope() == scope).toList();
+      List<Group> scoped = groups.stream().filter(g -> g.scope() == scope).toList();
       if (scoped.isEmpty()) {
         continue;
       }
-      if (!first) {
-        out.append('\n');
-      }
-      first = false;
+      first = separate(out, first);
       chain(out, scope, scoped);
     }
     return out.append("}\n").toString();
+  }
+
+  private static boolean separate(StringBuilder out, boolean first) {
+    if (!first) {
+      out.append('\n');
+    }
+    return false;
+  }
+
+  /**
+   * Rules that can share one map rule: same scope, interface, protocol and families, in rendering
+   * order.
+   */
+  record Group(List<RedirectRule> rules) {
+    RedirectRule head() {
+      return rules.get(0);
+    }
+
+    Scope scope() {
+      return head().scope();
+    }
+
+    boolean mapped() {
+      return rules.size() >= MAP_THRESHOLD;
+    }
+
+    /** A readable, unique map name: {@code incoming_tcp_ipv4_via_eth0}; a wildcard {@code eth+} is {@code eth/all}. */
+    String mapName() {
+      RedirectRule h = head();
+      return (h.scope() == Scope.INCOMING ? INCOMING_CHAIN : LOCAL_CHAIN) + "_" + h.protocol().keyword()
+          + (h.singleFamily() ? "_" + h.family().keyword() : "")
+          + h.inputInterface().map(i -> "_via_" + i.replace("+", "/all")).orElse("");
+    }
+
+    boolean sameGroup(RedirectRule r) {
+      RedirectRule h = head();
+      return r.scope() == h.scope() && r.protocol() == h.protocol() && r.families().equals(h.families())
+          && r.inputInterface().equals(h.inputInterface());
+    }
+  }
+
+  static List<Group> groups(List<RedirectRule> rules) {
+    java.util.Map<String, List<RedirectRule>> byKey = new java.util.LinkedHashMap<>();
+    for (RedirectRule r : rules) {
+      String key = r.scope() + "|" + r.inputInterface().orElse("") + "|" + r.protocol() + "|" + r.families();
+      byKey.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(r);
+    }
+    return byKey.values().stream().map(Group::new).toList();
+  }
+
+  private static void map(StringBuilder out, Group g) {
+    out.append("\tmap ").append(g.mapName()).append(" {\n")
+        .append("\t\ttype inet_service : inet_service\n")
+        .append("\t\telements = { ");
+    List<RedirectRule> byPort = g.rules().stream()
+        .sorted(java.util.Comparator.comparingInt(RedirectRule::fromPort)).toList();
+    for (int i = 0; i < byPort.size(); i++) {
+      if (i > 0) {
+        out.append(i % 8 == 0 ? ",\n\t\t\t     " : ", ");
+      }
+      out.append(byPort.get(i).fromPort()).append(" : ").append(byPort.get(i).toPort());
+    }
+    out.append(" }\n\t}\n");
   }
 
   /** The script that removes the plan's table, and succeeds when it is already gone. */
@@ -83,21 +159,32 @@ public final class NftRenderer implements PlanRenderer {
         .append("delete table inet ").append(table).append('\n');
   }
 
-  private static void chain(StringBuilder out, Scope scope, List<RedirectRule> rules) {
+  private static void chain(StringBuilder out, Scope scope, List<Group> groups) {
     boolean incoming = scope == Scope.INCOMING;
     out.append("\tchain ").append(incoming ? INCOMING_CHAIN : LOCAL_CHAIN).append(" {\n")
         .append("\t\ttype nat hook ").append(incoming ? "prerouting" : "output")
         .append(" priority ").append(NAT_PRIORITY).append("; policy accept;\n");
-    for (RedirectRule rule : rules) {
-      out.append("\t\t");
-      rule(out, rule);
-      out.append('\n');
+    for (Group g : groups) {
+      if (g.mapped()) {
+        out.append("\t\t");
+        matches(out, g.head());
+        String proto = g.head().protocol().keyword();
+        out.append(proto).append(" dport @").append(g.mapName())
+            .append(" counter redirect to :").append(proto).append(" dport map @").append(g.mapName())
+            .append(" comment \"").append(g.rules().size()).append(" redirects\"\n");
+      } else {
+        for (RedirectRule rule : g.rules()) {
+          out.append("\t\t");
+          rule(out, rule);
+          out.append('\n');
+        }
+      }
     }
     out.append("\t}\n");
   }
 
-  /** One rule; also used by callers that need a single rule's text (inspection, tests). */
-  static void rule(StringBuilder out, RedirectRule rule) {
+  /** What every rule of a scope matches before the port: interface, family, local destination. */
+  private static void matches(StringBuilder out, RedirectRule rule) {
     if (rule.scope() == Scope.INCOMING) {
       rule.inputInterface().ifPresent(i -> out.append("iifname \"").append(nftInterface(i)).append("\" "));
     } else {
@@ -110,6 +197,11 @@ public final class NftRenderer implements PlanRenderer {
       // Only packets addressed to this host: never hijack traffic routed to containers or VMs.
       out.append("fib daddr type local ");
     }
+  }
+
+  /** One rule for one redirect. */
+  static void rule(StringBuilder out, RedirectRule rule) {
+    matches(out, rule);
     out.append(rule.protocol().keyword()).append(" dport ").append(rule.fromPort())
         .append(" counter redirect to :").append(rule.toPort())
         .append(" comment \"").append(rule.describe()).append('"');

@@ -57,6 +57,52 @@ class NftRendererTest {
   }
 
   @Test
+  void largeGroupsBecomeOneRuleWithANamedMap() {
+    RedirectPlan plan = RedirectPlan.builder()
+        .add(Redirect.udp(514, 5514).incomingOnly())
+        .addAll(Redirect.range(dev.privport.core.Protocol.TCP, 1000, 1009, 9000).stream().map(Redirect::incomingOnly).toList())
+        .build();
+    assertThat(plan.toNft()).isEqualTo("""
+        # privport plan "privport": 11 redirects, rendered by privport.
+        # Apply: nft -f FILE (replaces table inet privport in one transaction; no other table is touched).
+        # Remove: nft delete table inet privport
+        table inet privport
+        delete table inet privport
+        table inet privport {
+        	map incoming_tcp {
+        		type inet_service : inet_service
+        		elements = { 1000 : 9000, 1001 : 9001, 1002 : 9002, 1003 : 9003, 1004 : 9004, 1005 : 9005, 1006 : 9006, 1007 : 9007,
+        			     1008 : 9008, 1009 : 9009 }
+        	}
+
+        	chain incoming {
+        		type nat hook prerouting priority -100; policy accept;
+        		fib daddr type local tcp dport @incoming_tcp counter redirect to :tcp dport map @incoming_tcp comment "10 redirects"
+        		fib daddr type local udp dport 514 counter redirect to :5514 comment "udp 514 -> 5514"
+        	}
+        }
+        """);
+  }
+
+  @Test
+  void theCutIsEightRedirectsAGroup() {
+    RedirectPlan seven = RedirectPlan.builder().tcpRange(1000, 1006, 2000).build();
+    RedirectPlan eight = RedirectPlan.builder().tcpRange(1000, 1007, 2000).build();
+    assertThat(seven.toNft()).doesNotContain("map ").contains("tcp dport 1006 counter redirect to :2006");
+    assertThat(eight.toNft()).contains("map incoming_tcp {").contains("map local_tcp {");
+  }
+
+  @Test
+  void mapNamesSayScopeProtocolFamilyAndInterface() {
+    RedirectPlan plan = RedirectPlan.builder()
+        .addAll(Redirect.range(dev.privport.core.Protocol.UDP, 1000, 1009, 2000).stream()
+            .map(r -> r.ipv6Only().incomingOnly().onInterface("eth+")).toList())
+        .build();
+    assertThat(plan.toNft()).contains("map incoming_udp_ipv6_via_eth/all {")
+        .contains("iifname \"eth*\" meta nfproto ipv6 fib daddr type local udp dport @incoming_udp_ipv6_via_eth/all counter");
+  }
+
+  @Test
   void removalTouchesOnlyThePlansTable() {
     assertThat(new NftRenderer().renderRemoval(RedirectPlan.builder().name("web").tcp(80, 8080).build()))
         .isEqualTo("""

@@ -142,9 +142,33 @@ class NftablesExecutorTest extends RedirectContract {
     assertThat(drifted.inSync()).isFalse();
     assertThat(drifted.missing()).containsExactly(incomingTcp);
     lab.host.sh("nft", "add", "rule", "inet", "privport", "local", "tcp", "dport", "22", "accept");
-    assertThat(nft.inspect(plan).unexpected()).hasSize(1).allMatch(l -> l.rule().isEmpty());
+    assertThat(nft.inspect(plan).unrecognised()).hasSize(1).allMatch(l -> !l.recognised());
     nft.apply(plan);
     assertThat(nft.inspect(plan).inSync()).isTrue();
+  }
+
+  @Test
+  void mapRulesRedirectEveryEntryAndInspectionReadsTheirElements() {
+    RedirectPlan plan = RedirectPlan.builder().tcpRange(20000, 20099, 30000).tcp(80, 8080).build();
+    nft.apply(plan);
+    String ruleset = ruleset();
+    assertThat(ruleset).contains("map incoming_tcp {").contains("tcp dport @incoming_tcp counter");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 80)).as("an entry of the map").isEqualTo("port=8080");
+    assertThat(fromHost("tcp", "::1", 80)).isEqualTo("port=8080");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).as("not in the map").isEqualTo("port=81");
+    PlanStatus status = nft.inspect(plan);
+    assertThat(status.inSync()).isTrue();
+    assertThat(status.live()).hasSize(2).allMatch(l -> l.redirects().size() == 101);
+    RedirectRule incoming80 = plan.rules().stream()
+        .filter(r -> r.scope() == dev.privport.core.Scope.INCOMING && r.fromPort() == 80).findFirst().orElseThrow();
+    assertThat(status.find(incoming80).orElseThrow().packets()).isEqualTo(1);
+
+    lab.host.sh("nft", "delete", "element", "inet", "privport", "incoming_tcp", "{ 80 }");
+    lab.host.sh("nft", "add", "element", "inet", "privport", "incoming_tcp", "{ 81 : 8081 }");
+    PlanStatus drifted = nft.inspect(plan);
+    assertThat(drifted.missing()).containsExactly(incoming80);
+    assertThat(drifted.extra()).extracting(RedirectRule::fromPort).containsExactly(81);
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).as("the element added by hand works").isEqualTo("port=8081");
   }
 
   @Test
