@@ -17,8 +17,9 @@ public final class SystemHostProbe implements HostProbe {
   @Override
   public Optional<String> sysctl(String key) {
     Path file = Path.of("/proc/sys", key.replace('.', '/'));
-    try {
-      return Optional.of(Files.readString(file).trim());
+    // Not Files.readString: /proc files report size 0, and it then returns only the first byte.
+    try (var in = Files.newInputStream(file)) {
+      return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim());
     } catch (IOException e) {
       return Optional.empty();
     }

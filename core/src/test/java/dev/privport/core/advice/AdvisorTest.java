@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.privport.core.Protocol;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,12 +94,15 @@ class AdvisorTest {
   }
 
   @Test
-  void realReadingMatchesProcSys() throws Exception {
+  void realReadingMatchesSysctl() throws Exception {
+    dev.privport.testkit.Kernel.requireCommand("sysctl");
     HostFacts facts = HostFacts.ofThisHost();
-    Path file = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
-    if (Files.exists(file)) {
-      assertThat(facts.unprivilegedPortStart()).hasValue(Integer.parseInt(Files.readString(file).trim()));
-    }
+    // An independent reading: the sysctl tool, not the same Java file access.
+    Process p = new ProcessBuilder("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range").start();
+    List<String> values = new String(p.getInputStream().readAllBytes()).lines().toList();
+    assertThat(p.waitFor()).isZero();
+    assertThat(facts.unprivilegedPortStart()).hasValue(Integer.parseInt(values.get(0).trim()));
+    assertThat(facts.pingGroupRange()).contains(values.get(1).trim().replaceAll("\\s+", " "));
     assertThat(facts.nft()).isEqualTo(new SystemHostProbe().onPath("nft"));
     Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
     assertThat(advice.options()).hasSize(Advice.Kind.values().length);

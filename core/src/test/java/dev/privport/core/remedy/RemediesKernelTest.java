@@ -76,7 +76,7 @@ class RemediesKernelTest {
   @Test
   void unprivilegedPortStartLetsAnyUserBindThePortInThatNamespaceOnly() throws IOException {
     Remedy remedy = Remedies.unprivilegedPortStart(RedirectPlan.of(80, 8080));
-    String hostValue = Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start"));
+    String hostValue = Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").orThrow().stdout();
     try (Netns ns = Netns.create()) {
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("error: Permission denied");
       runIn(ns, remedy.apply());
@@ -89,7 +89,7 @@ class RemediesKernelTest {
       ns.sh("sysctl", "-q", "-p", write(remedy.files().get(0)).toString()); // the drop-in, as boot would load it
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("ok");
     }
-    assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start"))).as("host untouched").isEqualTo(hostValue);
+    assertThat(Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").orThrow().stdout()).as("host untouched").isEqualTo(hostValue);
   }
 
   @Test

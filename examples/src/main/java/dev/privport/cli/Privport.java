@@ -1,0 +1,66 @@
+package dev.privport.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code privport} command line ({@code java -jar privport.jar}), built on privport's public
+ * API only. Exit codes:
+ *
+ * <ul>
+ *   <li>0 success; {@code check}: the files are fresh; {@code status}: live and as planned
+ *   <li>1 {@code check}: files are stale (a diff is shown); {@code status}: absent or drifted
+ *   <li>2 bad arguments or an invalid plan (one line on stderr)
+ *   <li>3 the operation failed (libnftables refused, no permission, I/O)
+ *   <li>4 {@code apply --try}: not confirmed in time, the previous state was put back
+ * </ul>
+ */
+@Command(name = "privport", mixinStandardHelpOptions = true, version = "privport 0.1.0",
+    description = "Serve privileged ports from unprivileged services.",
+    subcommands = {RenderCommand.class, CheckCommand.class, ApplyCommand.class, RemoveCommand.class,
+        StatusCommand.class, DoctorCommand.class},
+    footer = {"", "Exit codes: 0 ok, 1 stale or drifted, 2 bad input, 3 operation failed, 4 try rolled back."})
+public final class Privport implements Runnable {
+  public static final int OK = 0;
+  public static final int STALE = 1;
+  public static final int USAGE = 2;
+  public static final int FAILED = 3;
+  public static final int ROLLED_BACK = 4;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: render, check, apply, remove, status or doctor");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams and returns the exit code. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Privport());
+    cli.setOut(out);
+    cli.setErr(err);
+    // Every error is one line on stderr.
+    cli.setParameterExceptionHandler((e, a) -> {
+      err.println("privport: " + e.getMessage() + " (see --help)");
+      return USAGE;
+    });
+    cli.setExecutionExceptionHandler((e, c, r) -> {
+      if (e instanceof IllegalArgumentException) {
+        err.println("privport: " + e.getMessage());
+        return USAGE;
+      }
+      err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return FAILED;
+    });
+    int code = cli.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+}

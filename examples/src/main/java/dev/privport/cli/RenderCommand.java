@@ -1,0 +1,64 @@
+package dev.privport.cli;
+
+import dev.privport.core.RedirectPlan;
+import dev.privport.firewalld.HostAddresses;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code privport render}: print the rules, or write one conventional file per artifact. */
+@Command(name = "render", mixinStandardHelpOptions = true,
+    description = {"Render a plan for a backend: print it, or write files under --out DIR:",
+        "  nftables/NAME.nft, iptables/NAME.sh, iptables/rules.v4, iptables/rules.v6,",
+        "  firewalld/direct.xml, firewalld/policies/*.xml (with --host-address),",
+        "  systemd/*.service, sysctl.d/*.conf"})
+final class RenderCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin PlanOptions plan;
+
+  @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "nft",
+      description = "nft, iptables, firewalld, redir, sysctl or all (default: ${DEFAULT-VALUE})")
+  Backend backend;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "write files below DIR instead of printing")
+  Path out;
+
+  @Option(names = "--host-address", paramLabel = "ADDR",
+      description = "this host's address, for firewalld policies (repeat for each)")
+  List<String> hostAddresses = new ArrayList<>();
+
+  @Override
+  public Integer call() throws IOException {
+    RedirectPlan p = plan.plan();
+    Optional<HostAddresses> hosts = hosts(hostAddresses);
+    List<String> skipped = new ArrayList<>();
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (out == null) {
+      stdout.print(Artifacts.stdout(p, backend, hosts, skipped));
+    } else {
+      for (Artifact a : Artifacts.render(p, backend, hosts, skipped)) {
+        Path file = out.resolve(a.path());
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, a.content(), StandardCharsets.UTF_8);
+        stdout.println("wrote " + file);
+      }
+    }
+    skipped.forEach(s -> spec.commandLine().getErr().println("privport: skipped " + s));
+    return Privport.OK;
+  }
+
+  static Optional<HostAddresses> hosts(List<String> addresses) {
+    return addresses.isEmpty() ? Optional.empty() : Optional.of(HostAddresses.of(addresses.toArray(String[]::new)));
+  }
+}

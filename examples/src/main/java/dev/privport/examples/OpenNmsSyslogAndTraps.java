@@ -1,0 +1,37 @@
+package dev.privport.examples;
+
+import dev.privport.core.Redirect;
+import dev.privport.core.RedirectPlan;
+import dev.privport.core.remedy.Remedies;
+import dev.privport.core.remedy.Remedy;
+
+/**
+ * Example, after seed article 001: a monitoring server (OpenNMS) running as an unprivileged user
+ * must receive syslog on 514/udp and SNMP traps on 162/udp from the network. Redirect them to 10514
+ * and 10162, where the JVM listens; or, as the alternative remedy, lower the unprivileged port start
+ * to 162 in the container's own network namespace. Run: {@code java -cp privport.jar
+ * dev.privport.examples.OpenNmsSyslogAndTraps}.
+ */
+public final class OpenNmsSyslogAndTraps {
+  private OpenNmsSyslogAndTraps() {}
+
+  /** The plan: UDP only, from other hosts only (devices send to the server). */
+  public static RedirectPlan plan() {
+    return RedirectPlan.builder()
+        .name("opennms")
+        .add(Redirect.udp(514, 10514).incomingOnly())
+        .add(Redirect.udp(162, 10162).incomingOnly())
+        .build();
+  }
+
+  /** The nft rules, and the sysctl alternative with its warning. */
+  public static String render() {
+    Remedy sysctl = Remedies.unprivilegedPortStart(plan());
+    return plan().toNft() + "\n# Alternative: " + sysctl.summary() + "\n# " + sysctl.caveats().get(0) + "\n"
+        + sysctl.files().get(0).content();
+  }
+
+  public static void main(String[] args) {
+    System.out.print(render());
+  }
+}

@@ -1,0 +1,149 @@
+package dev.privport.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privport.testkit.Echo;
+import dev.privport.testkit.Kernel;
+import dev.privport.testkit.Netns;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The command line as a separate process, as operators run it: render anywhere; apply, status,
+ * remove and apply --try (confirmed, and timed out) through libnftables inside a namespace of the
+ * test's own, checked with real traffic.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliProcessTest {
+  private Netns ns;
+  private Echo.Servers listeners;
+
+  /** A finished privport process. */
+  record Run(int exitCode, String stdout, String stderr) {}
+
+  /** Runs privport; {@code input} is written to stdin, which stays open unless {@code closeInput}. */
+  private static Run privport(Netns in, String input, boolean closeInput, String... args) throws Exception {
+    List<String> argv = new ArrayList<>();
+    if (in != null) {
+      argv.addAll(List.of("ip", "netns", "exec", in.name()));
+    }
+    argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Privport.class.getName()));
+    argv.addAll(List.of(args));
+    Process p = new ProcessBuilder(argv).start();
+    OutputStream stdin = p.getOutputStream();
+    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+    stdin.flush();
+    if (closeInput) {
+      stdin.close();
+    }
+    var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+    var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("privport did not finish: " + argv);
+      }
+      return new Run(p.exitValue(), out.join(), err.join());
+    } finally {
+      p.destroyForcibly();
+      stdin.close();
+    }
+  }
+
+  private static String read(java.io.InputStream in) {
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @BeforeAll
+  void start() {
+    Kernel.requireRoot();
+    Kernel.requireCommand("nft");
+    ns = Netns.create();
+    listeners = ns.call(() -> new Echo.Servers(80, 8080, 8081));
+  }
+
+  @AfterAll
+  void stop() {
+    if (listeners != null) listeners.close();
+    if (ns != null) ns.close();
+  }
+
+  @BeforeEach
+  void empty() {
+    ns.sh("nft", "flush", "ruleset");
+  }
+
+  private String local80() {
+    return ns.call(() -> Echo.tcp("127.0.0.1", 80));
+  }
+
+  @Test
+  void renderPrintsTheRulesAndBadInputExits2() throws Exception {
+    Run ok = privport(null, "", true, "render", "80:8080");
+    assertThat(ok.exitCode()).isZero();
+    assertThat(ok.stdout()).contains("table inet privport {");
+    Run bad = privport(null, "", true, "render", "80:99999");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.stderr()).isEqualTo("privport: toPort must be a port in 1..65535, got 99999\n");
+  }
+
+  @Test
+  void applyStatusRemove() throws Exception {
+    assertThat(privport(ns, "", true, "status", "80:8080").exitCode()).as("absent").isEqualTo(1);
+    Run apply = privport(ns, "", true, "apply", "80:8080");
+    assertThat(apply.exitCode()).as(apply.stderr()).isZero();
+    assertThat(local80()).isEqualTo("port=8080");
+    Run status = privport(ns, "", true, "status", "80:8080");
+    assertThat(status.exitCode()).isZero();
+    assertThat(status.stdout()).contains("local     *          tcp 80 -> 8080         yes").contains("in sync with the plan");
+    ns.sh("nft", "flush", "chain", "inet", "privport", "local");
+    Run drifted = privport(ns, "", true, "status", "80:8080");
+    assertThat(drifted.exitCode()).isEqualTo(1);
+    assertThat(drifted.stdout()).contains("NOT in sync");
+    assertThat(privport(ns, "", true, "remove", "80:8080").exitCode()).isZero();
+    assertThat(local80()).isEqualTo("port=80");
+  }
+
+  @Test
+  void applyTryKeepsTheRulesWhenConfirmed() throws Exception {
+    Run r = privport(ns, "yes\n", false, "apply", "--try", "10", "80:8080");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout()).contains("Type 'yes' within 10 seconds").contains("kept.");
+    assertThat(local80()).isEqualTo("port=8080");
+  }
+
+  @Test
+  void applyTryRollsBackToThePreviousStateWhenNotConfirmedInTime() throws Exception {
+    assertThat(privport(ns, "", true, "apply", "80:8080").exitCode()).isZero();
+    String before = ns.sh("nft", "list", "ruleset");
+    long start = System.nanoTime();
+    Run r = privport(ns, "", false, "apply", "--try", "2", "80:8081"); // stdin open, nobody types
+    assertThat(System.nanoTime() - start).as("it waited").isGreaterThan(2_000_000_000L);
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(4);
+    assertThat(r.stdout()).contains("rolled back");
+    assertThat(ns.sh("nft", "list", "ruleset")).isEqualTo(before);
+    assertThat(local80()).isEqualTo("port=8080");
+  }
+
+  @Test
+  void applyTryOnAHostWithoutThePlanRollsBackToNothing() throws Exception {
+    Run r = privport(ns, "no\n", false, "apply", "--try", "5", "80:8081");
+    assertThat(r.exitCode()).isEqualTo(4);
+    assertThat(ns.sh("nft", "list", "tables")).doesNotContain("privport");
+    assertThat(local80()).isEqualTo("port=80");
+  }
+}
