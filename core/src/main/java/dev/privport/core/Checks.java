@@ -60,8 +60,11 @@ public final class Checks {
     return name;
   }
 
-  /** Renders a value for an error message: strings quoted, control and non-ASCII characters escaped. */
-  static String show(Object value) {
+  /**
+   * Renders a value for an error message: strings quoted, control and non-ASCII characters escaped,
+   * long ones cut, so a message stays one readable line whatever the user passed.
+   */
+  public static String show(Object value) {
     if (!(value instanceof String s)) {
       return String.valueOf(value);
     }

@@ -1,5 +1,6 @@
 package dev.privport.cli;
 
+import dev.privport.core.Checks;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import java.io.IOException;
@@ -88,8 +89,8 @@ public final class PlanFile {
           String option = word(content, spans.get(w));
           UnaryOperator<Redirect> op = option(option);
           if (op == null) {
-            throw new ParseException(source, lineNo, spans.get(w)[0] + 1, "unknown option \"" + option
-                + "\" (expected ipv4-only, ipv6-only, incoming-only, local-only or interface=IF)");
+            throw new ParseException(source, lineNo, spans.get(w)[0] + 1, "unknown option " + Checks.show(option)
+                + " (expected ipv4-only, ipv6-only, incoming-only, local-only or interface=IF)");
           }
           options.add(op);
         }

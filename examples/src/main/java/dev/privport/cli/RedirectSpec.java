@@ -1,5 +1,6 @@
 package dev.privport.cli;
 
+import dev.privport.core.Checks;
 import dev.privport.core.Protocol;
 import dev.privport.core.Redirect;
 import java.util.List;
@@ -20,7 +21,7 @@ public final class RedirectSpec {
   public static Redirect parse(String text) {
     List<Redirect> all = parseAll(text);
     if (all.size() != 1) {
-      throw new IllegalArgumentException("redirect must be a single port here, got \"" + text + "\"");
+      throw new IllegalArgumentException("redirect must be a single port here, got " + Checks.show(text));
     }
     return all.get(0);
   }
@@ -34,7 +35,7 @@ public final class RedirectSpec {
     Matcher m = SPEC.matcher(text);
     if (!m.matches()) {
       throw new IllegalArgumentException("redirect must look like FROM:TO, FROM:TO/udp or FIRST-LAST:TO"
-          + " (e.g. 80:8080), got \"" + text + "\"");
+          + " (e.g. 80:8080), got " + Checks.show(text));
     }
     Protocol protocol = "udp".equals(m.group(4)) ? Protocol.UDP : Protocol.TCP;
     int from = Integer.parseInt(m.group(1));
