@@ -1,0 +1,137 @@
+package dev.privport.robustness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.privport.core.RedirectPlan;
+import dev.privport.iptables.IptablesRenderer;
+import dev.privport.nft.NftRenderer;
+import dev.privport.nft.Nftables;
+import dev.privport.nft.NftablesException;
+import dev.privport.testkit.Netns;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Failure paths: a broken script run through the executor leaves the ruleset byte-identical, and
+ * applying and removing plans on a host whose nat tables hold foreign rules and chains never
+ * changes them.
+ */
+@AddLifecycleHook(NeedsKernel.class)
+class FailurePathProperties {
+  static final int TRIES = 50;
+  private static Netns nftNs;
+  private static Netns iptablesNs;
+  private static Nftables nft;
+
+  static final String FOREIGN_NFT = """
+      table ip nat {
+      	chain DOCKER {
+      		tcp dport 9999 counter dnat to 192.0.2.9:80
+      	}
+      	chain PREROUTING {
+      		type nat hook prerouting priority -100; policy accept;
+      		fib daddr type local counter jump DOCKER
+      	}
+      }
+      table inet foreign {
+      	chain input {
+      		type filter hook input priority 0; policy accept;
+      		tcp dport 22 counter accept
+      	}
+      }
+      """;
+
+  @BeforeContainer
+  static void start() {
+    nftNs = Netns.create();
+    nft = nftNs.call(Nftables::open);
+    iptablesNs = Netns.create();
+  }
+
+  @AfterContainer
+  static void stop() {
+    if (nft != null) nft.close();
+    if (nftNs != null) nftNs.close();
+    if (iptablesNs != null) iptablesNs.close();
+  }
+
+  @Provide
+  Arbitrary<RedirectPlan> plans() {
+    return Plans.plans(20);
+  }
+
+  @Provide
+  Arbitrary<String> garbage() {
+    return Arbitraries.of("bogus", "redirect to :", "{", "}", "tcp dport 99999", "table", "add rule inet nope c accept",
+        "chain x { type nat hook input priority 0; tcp dport 1 redirect to :2; }");
+  }
+
+  @Property(tries = TRIES)
+  void aBrokenScriptThroughTheExecutorChangesNothing(@ForAll("plans") RedirectPlan live, @ForAll("plans") RedirectPlan next,
+      @ForAll("garbage") String garbage, @ForAll @IntRange(min = 0, max = 1000) int where) {
+    nftNs.sh("nft", "flush", "ruleset");
+    nftNs.execWithInput(FOREIGN_NFT, "nft", "-f", "-").orThrow();
+    nft.apply(live);
+    String before = nftNs.sh("nft", "list", "ruleset");
+    List<String> lines = new ArrayList<>(Arrays.asList(new NftRenderer().render(next).split("\n")));
+    lines.add(Math.min(where % (lines.size() + 1), lines.size() - 1), garbage);
+    String broken = String.join("\n", lines) + "\n";
+    assertThatThrownBy(() -> nft.run(broken)).isInstanceOf(NftablesException.class);
+    assertThat(nftNs.sh("nft", "list", "ruleset")).isEqualTo(before);
+  }
+
+  @Property(tries = TRIES)
+  void foreignNftTablesSurviveApplyAndRemove(@ForAll("plans") RedirectPlan plan) {
+    nftNs.sh("nft", "flush", "ruleset");
+    nftNs.execWithInput(FOREIGN_NFT, "nft", "-f", "-").orThrow();
+    String natBefore = nftNs.sh("nft", "list", "table", "ip", "nat");
+    String foreignBefore = nftNs.sh("nft", "list", "table", "inet", "foreign");
+    String before = nftNs.sh("nft", "list", "ruleset");
+    nft.apply(plan);
+    assertThat(nftNs.sh("nft", "list", "table", "ip", "nat")).isEqualTo(natBefore);
+    assertThat(nftNs.sh("nft", "list", "table", "inet", "foreign")).isEqualTo(foreignBefore);
+    nft.remove(plan);
+    assertThat(nftNs.sh("nft", "list", "ruleset")).isEqualTo(before);
+  }
+
+  @Property(tries = TRIES)
+  void foreignIptablesChainsSurviveApplyAndUndo(@ForAll("plans") RedirectPlan plan) {
+    for (String tool : List.of("iptables", "ip6tables")) {
+      iptablesNs.sh(tool, "-w", "-t", "nat", "-F");
+      iptablesNs.sh(tool, "-w", "-t", "nat", "-X");
+      iptablesNs.sh(tool, "-w", "-t", "nat", "-N", "DOCKER");
+      iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "9999", "-j", "REDIRECT", "--to-ports", "80");
+      iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER");
+      iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT");
+    }
+    String before = natState();
+    var rendering = new IptablesRenderer().renderAll(plan);
+    rendering.executeApply(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
+    assertThat(withoutPrivport(natState())).isEqualTo(before);
+    assertThat(natState()).contains("PRIVPORT");
+    rendering.executeUndo(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
+    assertThat(natState()).isEqualTo(before);
+  }
+
+  private String natState() {
+    return Arrays.stream((iptablesNs.sh("iptables-save", "-t", "nat") + iptablesNs.sh("ip6tables-save", "-t", "nat")).split("\n"))
+        .filter(l -> !l.startsWith("#"))
+        .collect(Collectors.joining("\n"));
+  }
+
+  private static String withoutPrivport(String state) {
+    return Arrays.stream(state.split("\n")).filter(l -> !l.contains("PRIVPORT")).collect(Collectors.joining("\n"));
+  }
+}
