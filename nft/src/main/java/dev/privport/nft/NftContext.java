@@ -87,24 +87,43 @@ final class NftContext implements AutoCloseable {
         throw new IllegalStateException("this Nftables executor is closed");
       }
       // Without CAP_NET_ADMIN libnftables fails, and also writes "you must be root" to the real stderr.
-      if (!hasNetAdmin()) {
+      if (!HAS_NET_ADMIN.get() && !(hasNetAdmin() && setTrue())) {
         throw new NftablesException(NftablesException.Reason.PERMISSION,
             "changing or reading nftables needs CAP_NET_ADMIN: run as root or grant the capability");
       }
       lib.nft_ctx_output_set_flags(ctx, outputFlags);
       lib.nft_ctx_set_dry_run(ctx, (byte) (dryRun ? 1 : 0));
-      // From a file, not a buffer: only then do errors name the line they are about.
-      Path script = writeScript(commands);
       try {
-        int status = lib.nft_run_cmd_from_filename(ctx, script.toString());
-        return new Result(status, read(lib.nft_ctx_get_output_buffer(ctx)), read(lib.nft_ctx_get_error_buffer(ctx)));
+        int status = lib.nft_run_cmd_from_buffer(ctx, commands);
+        String output = read(lib.nft_ctx_get_output_buffer(ctx));
+        String error = read(lib.nft_ctx_get_error_buffer(ctx));
+        if (status != 0) {
+          // From a buffer, errors carry no line. The transaction failed whole, so nothing changed:
+          // a dry run of the same text from a file names the line (for all but kernel-only errors).
+          error = locate(commands, error);
+        }
+        return new Result(status, output, error);
       } finally {
         lib.nft_ctx_set_dry_run(ctx, (byte) 0);
         lib.nft_ctx_output_set_flags(ctx, 0);
-        deleteQuietly(script);
       }
     } finally {
       LOCK.unlock();
+    }
+  }
+
+  /** The error of a dry run from a file (which names the line), or {@code error} if that passes. */
+  private String locate(String commands, String error) {
+    Path script = writeScript(commands);
+    try {
+      lib.nft_ctx_set_dry_run(ctx, (byte) 1);
+      int status = lib.nft_run_cmd_from_filename(ctx, script.toString());
+      read(lib.nft_ctx_get_output_buffer(ctx));
+      String located = read(lib.nft_ctx_get_error_buffer(ctx));
+      return status != 0 && !located.isBlank() ? located : error;
+    } finally {
+      lib.nft_ctx_set_dry_run(ctx, (byte) 0);
+      deleteQuietly(script);
     }
   }
 
@@ -129,6 +148,14 @@ final class NftContext implements AutoCloseable {
 
   private static String read(Pointer buffer) {
     return buffer == null ? "" : buffer.getString(0, Integer.MAX_VALUE, StandardCharsets.UTF_8);
+  }
+
+  /** Threads seen holding CAP_NET_ADMIN; only a positive answer is remembered. */
+  private static final ThreadLocal<Boolean> HAS_NET_ADMIN = ThreadLocal.withInitial(() -> false);
+
+  private static boolean setTrue() {
+    HAS_NET_ADMIN.set(true);
+    return true;
   }
 
   /** Whether the calling thread's effective capabilities include CAP_NET_ADMIN. */

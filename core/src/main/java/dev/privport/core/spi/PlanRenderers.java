@@ -1,10 +1,15 @@
 package dev.privport.core.spi;
 
 import dev.privport.core.RedirectPlan;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Finds {@link PlanRenderer}s on the class path with {@link ServiceLoader}. */
+/** Finds {@link PlanRenderer}s on the class path with {@link ServiceLoader}, once per backend. */
 public final class PlanRenderers {
+  /** Found renderers; a missing backend is looked up again next time (it may be added later). */
+  private static final Map<BackendKind, PlanRenderer> FOUND = new ConcurrentHashMap<>();
+
   private PlanRenderers() {}
 
   /**
@@ -13,8 +18,13 @@ public final class PlanRenderers {
    * @throws IllegalStateException naming the Maven artifact to add when none is on the class path
    */
   public static PlanRenderer find(BackendKind kind) {
+    PlanRenderer cached = FOUND.get(kind);
+    if (cached != null) {
+      return cached;
+    }
     for (PlanRenderer renderer : ServiceLoader.load(PlanRenderer.class, PlanRenderers.class.getClassLoader())) {
       if (renderer.kind() == kind) {
+        FOUND.put(kind, renderer);
         return renderer;
       }
     }
