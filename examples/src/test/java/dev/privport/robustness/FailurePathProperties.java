@@ -8,6 +8,7 @@ import dev.privport.iptables.IptablesRenderer;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.NftablesException;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Netns;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,23 +36,7 @@ class FailurePathProperties {
   private static Netns iptablesNs;
   private static Nftables nft;
 
-  static final String FOREIGN_NFT = """
-      table ip nat {
-      	chain DOCKER {
-      		tcp dport 9999 counter dnat to 192.0.2.9:80
-      	}
-      	chain PREROUTING {
-      		type nat hook prerouting priority -100; policy accept;
-      		fib daddr type local counter jump DOCKER
-      	}
-      }
-      table inet foreign {
-      	chain input {
-      		type filter hook input priority 0; policy accept;
-      		tcp dport 22 counter accept
-      	}
-      }
-      """;
+  static final String FOREIGN_NFT = Fixtures.FOREIGN_NFT;
 
   @BeforeContainer
   static void start() {
@@ -111,11 +96,9 @@ class FailurePathProperties {
     for (String tool : List.of("iptables", "ip6tables")) {
       iptablesNs.sh(tool, "-w", "-t", "nat", "-F");
       iptablesNs.sh(tool, "-w", "-t", "nat", "-X");
-      iptablesNs.sh(tool, "-w", "-t", "nat", "-N", "DOCKER");
-      iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "9999", "-j", "REDIRECT", "--to-ports", "80");
-      iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER");
       iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT");
     }
+    Fixtures.foreignIptables(iptablesNs);
     String before = natState();
     var rendering = new IptablesRenderer().renderAll(plan);
     rendering.executeApply(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());

@@ -8,6 +8,7 @@ import dev.privport.core.Command;
 import dev.privport.core.Family;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
 import dev.privport.testkit.RedirectContract;
@@ -70,11 +71,7 @@ class IptablesKernelTest {
 
     @Test
     void applyTwiceKeepsOneCopyAndUndoRestoresForeignRulesExactly() {
-      // A pre-existing foreign chain and rule, shaped like Docker's.
-      lab.host.sh("iptables", "-w", "-t", "nat", "-N", "DOCKER");
-      lab.host.sh("iptables", "-w", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "9999", "-j", "DNAT", "--to-destination", "192.0.2.9:80");
-      lab.host.sh("iptables", "-w", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER");
-      lab.host.sh("ip6tables", "-w", "-t", "nat", "-N", "FOREIGN6");
+      Fixtures.foreignIptables(lab.host); // a pre-existing foreign chain, rule and jump, shaped like Docker's
       String before = natState(lab.host);
 
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
@@ -127,12 +124,7 @@ class IptablesKernelTest {
 
     @Test
     void everyRestoreFilePassesTheTestModeAndLoadingTwiceKeepsOneCopy() {
-      List<RedirectPlan> plans = List.of(
-          RedirectPlan.of(80, 8080),
-          RedirectPlan.builder().name("mix").tcp(443, 8443).udp(514, 5514)
-              .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly().onInterface("eth+"))
-              .add(Redirect.tcp(25, 2525).ipv6Only().localOnly()).build());
-      for (RedirectPlan plan : plans) {
+      for (RedirectPlan plan : Fixtures.plansOfEveryShape()) {
         IptablesRendering r = IPTABLES.renderAll(plan);
         for (Family family : Family.values()) {
           String file = (family == Family.IPV4 ? r.restoreIpv4() : r.restoreIpv6()).orElseThrow();

@@ -3,6 +3,7 @@ package dev.privport.nft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.RedirectContract;
 import org.junit.jupiter.api.Test;
@@ -40,23 +41,7 @@ class NftKernelTest extends RedirectContract {
 
   @Test
   void applyTwiceEqualsOnceAndRemovalLeavesForeignTablesByteIdentical() {
-    load("""
-        table ip nat {
-        	chain DOCKER {
-        		tcp dport 9999 counter dnat to 192.0.2.9:80
-        	}
-        	chain PREROUTING {
-        		type nat hook prerouting priority -100; policy accept;
-        		fib daddr type local counter jump DOCKER
-        	}
-        }
-        table inet foreign {
-        	chain input {
-        		type filter hook input priority 0; policy accept;
-        		tcp dport 22 counter accept
-        	}
-        }
-        """);
+    load(Fixtures.FOREIGN_NFT);
     String before = lab.host.sh("nft", "list", "ruleset");
     RedirectPlan plan = RedirectPlan.of(80, 8080);
     apply(plan);

@@ -2,9 +2,9 @@ package dev.privport.nft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.testkit.Cmd;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,12 +20,7 @@ class NftScriptCheckTest {
     Kernel.requireCommand("nft", "unshare");
     Cmd.Result probe = Cmd.run("unshare", "-rn", "nft", "list", "ruleset");
     Kernel.require(probe.ok(), "unshare -rn cannot create a user+network namespace here: " + probe.stderr().strip());
-    List<RedirectPlan> plans = List.of(
-        RedirectPlan.of(80, 8080),
-        RedirectPlan.builder().name("mix").tcp(443, 8443).udp(514, 5514)
-            .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly().onInterface("eth+"))
-            .add(Redirect.tcp(25, 2525).ipv6Only().localOnly()).build());
-    for (RedirectPlan plan : plans) {
+    for (RedirectPlan plan : Fixtures.plansOfEveryShape()) {
       String script = plan.toNft() + new NftRenderer().renderRemoval(plan) + plan.toNft();
       // Check, then commit, in one throwaway namespace: the script arrives on stdin.
       Cmd.Result r = Cmd.run(List.of("unshare", "-rn", "sh", "-c",

@@ -215,8 +215,8 @@ public final class Benchmark {
     line("Connect, 5-byte request, reply, close, in a bounded loop of 1.5 s from the client namespace to the host's;"
         + " the five paths take turns in " + rounds + " rounds after a warm-up, each figure the median of its rounds.");
     line("");
-    line("| path | connections/s | vs direct (same NAT table) | vs plain direct |");
-    line("| --- | ---: | ---: | ---: |");
+    line("| path | connections/s | spread of rounds | vs direct (same NAT table) | vs plain direct |");
+    line("| --- | ---: | ---: | ---: | ---: |");
     String linearRules = new IptablesRenderer().renderAll(plan(n)).restoreIpv4().orElseThrow();
     record Scenario(String label, int port, Setup setup) {}
     List<Scenario> paths = List.of(
@@ -251,7 +251,8 @@ public final class Benchmark {
     double plain = median[0];
     double directWithTable = median[1];
     for (int i = 0; i < paths.size(); i++) {
-      row(paths.get(i).label(), median[i], directWithTable, plain);
+      line(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f-%,.0f | %.2f x | %.2f x |", paths.get(i).label(), median[i],
+          rates[i][0], rates[i][rounds - 1], median[i] / directWithTable, median[i] / plain));
     }
     line("");
     double one = median[2];
@@ -261,10 +262,6 @@ public final class Benchmark {
     RATIOS.add(String.format(Locale.ROOT, "data plane, privport 10 000 vs direct with the same NAT table: %.2f x", many / directWithTable));
     RATIOS.add(String.format(Locale.ROOT, "data plane, privport 10 000 vs plain direct: %.2f x", many / plain));
     RATIOS.add(String.format(Locale.ROOT, "data plane, 10 000 linear iptables rules vs privport's map: %.2f x", linear / many));
-  }
-
-  private static void row(String path, double rate, double directWithTable, double plain) {
-    line(String.format(Locale.ROOT, "| %s | %,.0f | %.2f x | %.2f x |", path, rate, rate / directWithTable, rate / plain));
   }
 
   private static void load(Lab lab, RedirectPlan plan) {

@@ -1,0 +1,47 @@
+package dev.privport.testkit;
+
+import dev.privport.core.Redirect;
+import dev.privport.core.RedirectPlan;
+import java.util.List;
+
+/** Shared test data: rules that belong to someone else, and plans of every shape. */
+public final class Fixtures {
+  private Fixtures() {}
+
+  /** Foreign nft tables: a Docker-shaped {@code ip nat} table and an {@code inet} filter table. */
+  public static final String FOREIGN_NFT = """
+      table ip nat {
+      	chain DOCKER {
+      		tcp dport 9999 counter dnat to 192.0.2.9:80
+      	}
+      	chain PREROUTING {
+      		type nat hook prerouting priority -100; policy accept;
+      		fib daddr type local counter jump DOCKER
+      	}
+      }
+      table inet foreign {
+      	chain input {
+      		type filter hook input priority 0; policy accept;
+      		tcp dport 22 counter accept
+      	}
+      }
+      """;
+
+  /** Creates a Docker-shaped foreign chain, rule and jump in both families' nat tables. */
+  public static void foreignIptables(Netns ns) {
+    for (String tool : List.of("iptables", "ip6tables")) {
+      ns.sh(tool, "-w", "-t", "nat", "-N", "DOCKER");
+      ns.sh(tool, "-w", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "9999", "-j", "REDIRECT", "--to-ports", "80");
+      ns.sh(tool, "-w", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER");
+    }
+  }
+
+  /** Plans of every shape: the one-liner, and a named mix of protocols, families, scopes and a wildcard. */
+  public static List<RedirectPlan> plansOfEveryShape() {
+    return List.of(
+        RedirectPlan.of(80, 8080),
+        RedirectPlan.builder().name("mix").tcp(443, 8443).udp(514, 5514)
+            .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly().onInterface("eth+"))
+            .add(Redirect.tcp(25, 2525).ipv6Only().localOnly()).build());
+  }
+}
