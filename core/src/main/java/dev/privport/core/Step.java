@@ -72,6 +72,11 @@ public record Step(Command command, Optional<Command> guard, Kind kind) {
     int run(Command command);
   }
 
+  /** Executes {@code steps} in order with {@code runner}; the first failing command stops them. */
+  public static void executeAll(java.util.List<Step> steps, Runner runner) {
+    steps.forEach(s -> s.execute(runner));
+  }
+
   /**
    * Executes the step with {@code runner}, honouring the guard.
    *

@@ -32,11 +32,11 @@ public record FirewalldPolicies(List<Step> apply, List<Step> remove, List<Config
 
   /** Runs every apply step with {@code runner}. */
   public void executeApply(Step.Runner runner) {
-    apply.forEach(s -> s.execute(runner));
+    Step.executeAll(apply, runner);
   }
 
   /** Runs every remove step with {@code runner}. */
   public void executeRemove(Step.Runner runner) {
-    remove.forEach(s -> s.execute(runner));
+    Step.executeAll(remove, runner);
   }
 }

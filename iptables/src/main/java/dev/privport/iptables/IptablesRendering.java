@@ -34,11 +34,11 @@ public record IptablesRendering(
 
   /** Runs every apply step with {@code runner}. */
   public void executeApply(Step.Runner runner) {
-    apply.forEach(s -> s.execute(runner));
+    Step.executeAll(apply, runner);
   }
 
   /** Runs every undo step with {@code runner}. */
   public void executeUndo(Step.Runner runner) {
-    undo.forEach(s -> s.execute(runner));
+    Step.executeAll(undo, runner);
   }
 }

@@ -117,7 +117,7 @@ class IptablesKernelTest {
     @Override
     protected void apply(RedirectPlan plan) {
       IptablesRendering r = IPTABLES.renderAll(plan);
-      r.unhook().forEach(s -> s.execute(runnerIn(lab.host)));
+      Step.executeAll(r.unhook(), runnerIn(lab.host));
       r.restoreIpv4().ifPresent(f -> lab.host.execWithInput(f, "iptables-restore", "--noflush").orThrow());
       r.restoreIpv6().ifPresent(f -> lab.host.execWithInput(f, "ip6tables-restore", "--noflush").orThrow());
     }
