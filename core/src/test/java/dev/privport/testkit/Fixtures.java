@@ -36,6 +36,21 @@ public final class Fixtures {
     }
   }
 
+  /** Flushes and deletes every chain of both families' iptables nat tables in {@code ns}. */
+  public static void emptyNat(Netns ns) {
+    for (String tool : List.of("iptables", "ip6tables")) {
+      ns.sh(tool, "-w", "-t", "nat", "-F");
+      ns.sh(tool, "-w", "-t", "nat", "-X");
+    }
+  }
+
+  /** {@code iptables-save -t nat} of both families, without its timestamped comments. */
+  public static String natState(Netns ns) {
+    return java.util.Arrays.stream((ns.sh("iptables-save", "-t", "nat") + ns.sh("ip6tables-save", "-t", "nat")).split("\n"))
+        .filter(l -> !l.startsWith("#"))
+        .collect(java.util.stream.Collectors.joining("\n"));
+  }
+
   /** Plans of every shape: the one-liner, and a named mix of protocols, families, scopes and a wildcard. */
   public static List<RedirectPlan> plansOfEveryShape() {
     return List.of(

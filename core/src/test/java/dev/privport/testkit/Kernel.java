@@ -2,9 +2,9 @@ package dev.privport.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.privport.core.advice.SystemHostProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -57,9 +57,6 @@ public final class Kernel {
 
   /** Whether {@code name} is an executable on the PATH (or in /usr/sbin, /sbin). */
   public static boolean onPath(String name) {
-    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
-    return Arrays.stream(path.split(":"))
-        .filter(d -> !d.isEmpty())
-        .anyMatch(d -> Files.isExecutable(Path.of(d, name)));
+    return new SystemHostProbe().onPath(name);
   }
 }

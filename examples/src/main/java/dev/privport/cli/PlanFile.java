@@ -62,49 +62,47 @@ public final class PlanFile {
       }
       int lineNo = i + 1;
       String first = word(content, spans.get(0));
-      {
-        if (first.equals("name")) {
-          if (named) {
-            throw new ParseException(source, lineNo, spans.get(0)[0] + 1, "the plan is named twice");
-          }
-          if (spans.size() != 2) {
-            throw new ParseException(source, lineNo, spans.get(0)[0] + 1, "expected: name NAME");
-          }
-          try {
-            plan.name(word(content, spans.get(1)));
-          } catch (IllegalArgumentException e) {
-            throw new ParseException(source, lineNo, spans.get(1)[0] + 1, e.getMessage());
-          }
-          named = true;
-          continue;
+      if (first.equals("name")) {
+        if (named) {
+          throw new ParseException(source, lineNo, spans.get(0)[0] + 1, "the plan is named twice");
         }
-        List<Redirect> redirects;
+        if (spans.size() != 2) {
+          throw new ParseException(source, lineNo, spans.get(0)[0] + 1, "expected: name NAME");
+        }
         try {
-          redirects = RedirectSpec.parseAll(first);
+          plan.name(word(content, spans.get(1)));
         } catch (IllegalArgumentException e) {
-          throw new ParseException(source, lineNo, spans.get(0)[0] + 1, e.getMessage());
+          throw new ParseException(source, lineNo, spans.get(1)[0] + 1, e.getMessage());
         }
-        List<UnaryOperator<Redirect>> options = new ArrayList<>();
-        for (int w = 1; w < spans.size(); w++) {
-          String option = word(content, spans.get(w));
-          UnaryOperator<Redirect> op = option(option);
-          if (op == null) {
-            throw new ParseException(source, lineNo, spans.get(w)[0] + 1, "unknown option " + Checks.show(option)
-                + " (expected ipv4-only, ipv6-only, incoming-only, local-only or interface=IF)");
+        named = true;
+        continue;
+      }
+      List<Redirect> redirects;
+      try {
+        redirects = RedirectSpec.parseAll(first);
+      } catch (IllegalArgumentException e) {
+        throw new ParseException(source, lineNo, spans.get(0)[0] + 1, e.getMessage());
+      }
+      List<UnaryOperator<Redirect>> options = new ArrayList<>();
+      for (int w = 1; w < spans.size(); w++) {
+        String option = word(content, spans.get(w));
+        UnaryOperator<Redirect> op = option(option);
+        if (op == null) {
+          throw new ParseException(source, lineNo, spans.get(w)[0] + 1, "unknown option " + Checks.show(option)
+              + " (expected ipv4-only, ipv6-only, incoming-only, local-only or interface=IF)");
+        }
+        options.add(op);
+      }
+      for (Redirect r : redirects) {
+        for (int w = 0; w < options.size(); w++) {
+          try {
+            r = options.get(w).apply(r);
+          } catch (IllegalArgumentException e) {
+            throw new ParseException(source, lineNo, spans.get(w + 1)[0] + 1, e.getMessage());
           }
-          options.add(op);
         }
-        for (Redirect r : redirects) {
-          for (int w = 0; w < options.size(); w++) {
-            try {
-              r = options.get(w).apply(r);
-            } catch (IllegalArgumentException e) {
-              throw new ParseException(source, lineNo, spans.get(w + 1)[0] + 1, e.getMessage());
-            }
-          }
-          plan.add(r);
-          count++;
-        }
+        plan.add(r);
+        count++;
       }
     }
     if (count == 0) {

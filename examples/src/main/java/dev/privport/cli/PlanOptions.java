@@ -48,13 +48,18 @@ final class PlanOptions {
     if (name != null) {
       b.name(name);
     }
+    // The same options a plan file line takes, so both spell them one way.
+    List<String> options = new ArrayList<>();
+    if (ipv4Only) options.add("ipv4-only");
+    if (ipv6Only) options.add("ipv6-only");
+    if (incomingOnly) options.add("incoming-only");
+    if (localOnly) options.add("local-only");
+    if (ifname != null) options.add("interface=" + ifname);
     for (String spec : redirects) {
       for (Redirect r : RedirectSpec.parseAll(spec)) {
-        if (ipv4Only) r = r.ipv4Only();
-        if (ipv6Only) r = r.ipv6Only();
-        if (incomingOnly) r = r.incomingOnly();
-        if (localOnly) r = r.localOnly();
-        if (ifname != null) r = r.onInterface(ifname);
+        for (String option : options) {
+          r = PlanFile.option(option).apply(r);
+        }
         b.add(r);
       }
     }

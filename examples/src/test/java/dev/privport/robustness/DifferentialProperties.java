@@ -12,6 +12,7 @@ import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.iptables.IptablesRenderer;
 import dev.privport.testkit.Echo;
 import dev.privport.testkit.FirewalldDaemon;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Lab;
 import dev.privport.testkit.Netns;
 import java.nio.file.Files;
@@ -81,10 +82,7 @@ class DifferentialProperties {
   @AfterTry
   void reset() throws Exception {
     nftLab.host.sh("nft", "flush", "ruleset");
-    for (String tool : List.of("iptables", "ip6tables")) {
-      iptablesLab.host.sh(tool, "-w", "-t", "nat", "-F");
-      iptablesLab.host.sh(tool, "-w", "-t", "nat", "-X");
-    }
+    Fixtures.emptyNat(iptablesLab.host);
     Files.deleteIfExists(firewalld.configDir().resolve("direct.xml"));
     firewalld.cmd("--reload").orThrow();
     openFirewalld();

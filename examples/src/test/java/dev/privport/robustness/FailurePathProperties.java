@@ -93,25 +93,18 @@ class FailurePathProperties {
 
   @Property(tries = TRIES)
   void foreignIptablesChainsSurviveApplyAndUndo(@ForAll("plans") RedirectPlan plan) {
+    Fixtures.emptyNat(iptablesNs);
     for (String tool : List.of("iptables", "ip6tables")) {
-      iptablesNs.sh(tool, "-w", "-t", "nat", "-F");
-      iptablesNs.sh(tool, "-w", "-t", "nat", "-X");
       iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT");
     }
     Fixtures.foreignIptables(iptablesNs);
-    String before = natState();
+    String before = Fixtures.natState(iptablesNs);
     var rendering = new IptablesRenderer().renderAll(plan);
     rendering.executeApply(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
-    assertThat(withoutPrivport(natState())).isEqualTo(before);
-    assertThat(natState()).contains("PRIVPORT");
+    assertThat(withoutPrivport(Fixtures.natState(iptablesNs))).isEqualTo(before);
+    assertThat(Fixtures.natState(iptablesNs)).contains("PRIVPORT");
     rendering.executeUndo(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
-    assertThat(natState()).isEqualTo(before);
-  }
-
-  private String natState() {
-    return Arrays.stream((iptablesNs.sh("iptables-save", "-t", "nat") + iptablesNs.sh("ip6tables-save", "-t", "nat")).split("\n"))
-        .filter(l -> !l.startsWith("#"))
-        .collect(Collectors.joining("\n"));
+    assertThat(Fixtures.natState(iptablesNs)).isEqualTo(before);
   }
 
   private static String withoutPrivport(String state) {

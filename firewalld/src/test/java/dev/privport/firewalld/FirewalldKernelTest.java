@@ -8,13 +8,12 @@ import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.testkit.Cmd;
 import dev.privport.testkit.FirewalldDaemon;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Lab;
 import dev.privport.testkit.RedirectContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -85,12 +84,6 @@ class FirewalldKernelTest {
       };
     }
 
-    String natState() {
-      return Arrays.stream((lab.host.sh("iptables-save", "-t", "nat") + lab.host.sh("ip6tables-save", "-t", "nat")).split("\n"))
-          .filter(l -> !l.startsWith("#"))
-          .collect(Collectors.joining("\n"));
-    }
-
     void run(Iterable<Command> commands) {
       for (Command c : commands) {
         assertThat(runner().run(c)).as(c.toShell()).isZero();
@@ -130,19 +123,19 @@ class FirewalldKernelTest {
 
     @Test
     void applyingTwiceAddsNothingAndRemovalRestoresThePreviousState() {
-      String before = natState();
+      String before = Fixtures.natState(lab.host);
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
       apply(plan);
-      String once = natState();
+      String once = Fixtures.natState(lab.host);
       java.util.List<String> first = FIREWALLD.renderDirect(plan).runtimeAdd().get(0).argv();
       Cmd.Result again = firewalld.cmd(first.subList(1, first.size()).toArray(String[]::new));
       assertThat(again.exitCode()).isZero();
       assertThat(again.stderr()).contains("ALREADY_ENABLED");
       apply(plan);
-      assertThat(natState()).isEqualTo(once);
+      assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
       remove(plan);
-      assertThat(natState()).isEqualTo(before);
+      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
     }
 
     @Test

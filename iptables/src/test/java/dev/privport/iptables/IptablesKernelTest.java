@@ -12,9 +12,7 @@ import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
 import dev.privport.testkit.RedirectContract;
-import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -30,20 +28,6 @@ class IptablesKernelTest {
     return (Command c) -> ns.exec(c.argv().toArray(String[]::new)).exitCode();
   }
 
-  static void resetNat(Netns ns) {
-    for (String tool : List.of("iptables", "ip6tables")) {
-      ns.sh(tool, "-w", "-t", "nat", "-F");
-      ns.sh(tool, "-w", "-t", "nat", "-X");
-    }
-  }
-
-  /** {@code iptables-save -t nat} without its timestamped comments, for both families. */
-  static String natState(Netns ns) {
-    return Arrays.stream((ns.sh("iptables-save", "-t", "nat") + ns.sh("ip6tables-save", "-t", "nat")).split("\n"))
-        .filter(l -> !l.startsWith("#"))
-        .collect(Collectors.joining("\n"));
-  }
-
   abstract static class Base extends RedirectContract {
     @Override
     protected void requireTools() {
@@ -57,7 +41,7 @@ class IptablesKernelTest {
 
     @Override
     protected void reset() {
-      resetNat(lab.host);
+      Fixtures.emptyNat(lab.host);
     }
   }
 
@@ -72,28 +56,28 @@ class IptablesKernelTest {
     @Test
     void applyTwiceKeepsOneCopyAndUndoRestoresForeignRulesExactly() {
       Fixtures.foreignIptables(lab.host); // a pre-existing foreign chain, rule and jump, shaped like Docker's
-      String before = natState(lab.host);
+      String before = Fixtures.natState(lab.host);
 
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
       apply(plan);
-      String once = natState(lab.host);
+      String once = Fixtures.natState(lab.host);
       apply(plan);
-      assertThat(natState(lab.host)).isEqualTo(once);
+      assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
       assertThat(once.split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-IN")).hasSize(2); // one per family
       assertThat(once.split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-LOCAL")).hasSize(2);
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
 
       remove(plan);
-      assertThat(natState(lab.host)).isEqualTo(before);
+      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
       remove(plan);
-      assertThat(natState(lab.host)).isEqualTo(before);
+      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
     }
 
     @Test
     void reApplyingASmallerPlanRemovesWhatItNoLongerNeeds() {
       apply(RedirectPlan.builder().tcp(80, 8080).add(Redirect.tcp(81, 8081).localOnly()).build());
       apply(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly().ipv4Only()));
-      String state = natState(lab.host);
+      String state = Fixtures.natState(lab.host);
       assertThat(state).contains("-A PRIVPORT-IN").doesNotContain("PRIVPORT-LOCAL");
       assertThat(fromHost("tcp", "127.0.0.1", 81)).isEqualTo("port=81");
       assertThat(fromClient("tcp", "2001:db8:1::1", 80)).isEqualTo("port=80");
@@ -106,7 +90,7 @@ class IptablesKernelTest {
       for (int i = 0; i < 2; i++) {
         lab.host.execWithInput(plan.toIptables(), "sh", "-e").orThrow();
       }
-      assertThat(natState(lab.host).split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN")).hasSize(2);
+      assertThat(Fixtures.natState(lab.host).split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN")).hasSize(2);
       assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
     }
   }
@@ -133,9 +117,9 @@ class IptablesKernelTest {
           assertThat(check.exitCode()).as(tool + " --test: " + check.stderr()).isZero();
         }
         apply(plan);
-        String once = natState(lab.host);
+        String once = Fixtures.natState(lab.host);
         apply(plan);
-        assertThat(natState(lab.host)).isEqualTo(once);
+        assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
         remove(plan);
       }
     }

@@ -86,11 +86,7 @@ final class NftContext implements AutoCloseable {
       if (ctx == null) {
         throw new IllegalStateException("this Nftables executor is closed");
       }
-      // Without CAP_NET_ADMIN libnftables fails, and also writes "you must be root" to the real stderr.
-      if (!HAS_NET_ADMIN.get() && !(hasNetAdmin() && setTrue())) {
-        throw new NftablesException(NftablesException.Reason.PERMISSION,
-            "changing or reading nftables needs CAP_NET_ADMIN: run as root or grant the capability");
-      }
+      requireNetAdmin();
       lib.nft_ctx_output_set_flags(ctx, outputFlags);
       lib.nft_ctx_set_dry_run(ctx, (byte) (dryRun ? 1 : 0));
       try {
@@ -153,9 +149,19 @@ final class NftContext implements AutoCloseable {
   /** Threads seen holding CAP_NET_ADMIN; only a positive answer is remembered. */
   private static final ThreadLocal<Boolean> HAS_NET_ADMIN = ThreadLocal.withInitial(() -> false);
 
-  private static boolean setTrue() {
+  /**
+   * Throws unless the calling thread holds CAP_NET_ADMIN. Without it libnftables fails anyway, and
+   * also writes "you must be root" to the real stderr; checking first keeps that noise away.
+   */
+  private static void requireNetAdmin() {
+    if (HAS_NET_ADMIN.get()) {
+      return;
+    }
+    if (!hasNetAdmin()) {
+      throw new NftablesException(NftablesException.Reason.PERMISSION,
+          "changing or reading nftables needs CAP_NET_ADMIN: run as root or grant the capability");
+    }
     HAS_NET_ADMIN.set(true);
-    return true;
   }
 
   /** Whether the calling thread's effective capabilities include CAP_NET_ADMIN. */
