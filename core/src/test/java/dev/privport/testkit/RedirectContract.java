@@ -49,6 +49,7 @@ public abstract class RedirectContract {
   void startLab() {
     Kernel.requireRoot();
     requireTools();
+    Kernel.requireCommand("conntrack");
     lab = Lab.create();
     hostListeners = lab.host.call(() -> new Echo.Servers(80, 81, 8080, 8081));
     serverListeners = lab.server.call(() -> new Echo.Servers(80));
@@ -65,6 +66,7 @@ public abstract class RedirectContract {
   @BeforeEach
   void emptyHostFirewall() {
     reset();
+    lab.forgetFlows();
   }
 
   protected String fromHost(String protocol, String address, int port) {

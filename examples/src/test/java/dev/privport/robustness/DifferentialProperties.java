@@ -86,6 +86,11 @@ class DifferentialProperties {
     Files.deleteIfExists(firewalld.configDir().resolve("direct.xml"));
     firewalld.cmd("--reload").orThrow();
     openFirewalld();
+    // The labs live across tries: without this, a UDP probe whose random source port repeats one
+    // of an earlier try's would follow the earlier plan's tracked flow.
+    for (Lab lab : List.of(nftLab, iptablesLab, firewalldLab)) {
+      lab.forgetFlows();
+    }
   }
 
   @Provide

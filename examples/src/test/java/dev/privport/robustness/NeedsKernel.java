@@ -12,7 +12,7 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
  */
 public final class NeedsKernel implements SkipExecutionHook {
   static final List<String> TOOLS = List.of("ip", "nft", "iptables-restore", "ip6tables-restore", "iptables-save",
-      "firewalld", "firewall-cmd", "dbus-daemon");
+      "firewalld", "firewall-cmd", "dbus-daemon", "conntrack");
 
   @Override
   public SkipResult shouldBeSkipped(LifecycleContext context) {
