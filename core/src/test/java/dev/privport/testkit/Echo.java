@@ -119,6 +119,48 @@ public final class Echo {
     }
   }
 
+  /**
+   * A UDP flow that keeps one source port for all its exchanges, as a switch sending syslog or an
+   * SNMP agent sending traps does, so every exchange belongs to the same tracked flow. The socket
+   * lives in the namespace of the thread that opens it.
+   */
+  public static final class UdpFlow implements AutoCloseable {
+    private final DatagramSocket socket;
+
+    /** Opens the flow from {@code sourcePort} to {@code address:port}. */
+    public UdpFlow(String address, int port, int sourcePort) throws IOException {
+      InetAddress to = InetAddress.getByName(address);
+      socket = new DatagramSocket(null);
+      try {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(sourcePort));
+        socket.connect(new InetSocketAddress(to, port));
+        socket.setSoTimeout(TIMEOUT_MS);
+      } catch (IOException | RuntimeException e) {
+        socket.close();
+        throw e;
+      }
+    }
+
+    /** One request and its answer, or what went wrong. */
+    public String exchange() {
+      try {
+        byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+        socket.send(new DatagramPacket(hello, hello.length));
+        DatagramPacket in = new DatagramPacket(new byte[512], 512);
+        socket.receive(in);
+        return new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+      } catch (IOException e) {
+        return describe(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      socket.close();
+    }
+  }
+
   /** One exchange over {@code protocol} ("tcp" or "udp"). */
   public static String exchange(String protocol, String address, int port) {
     return protocol.equals("udp") ? udp(address, port) : tcp(address, port);

@@ -27,6 +27,35 @@ public final class Fixtures {
       }
       """;
 
+  /**
+   * A host firewall as most hosts have one (firewalld, Docker and Podman all install the like): a
+   * stateful input filter and a source-NAT chain. It keeps the kernel tracking and translating
+   * flows whether or not a plan is present, as on a real host; in a bare namespace the tracker
+   * starts only with the plan's own nat chains, and stops with them.
+   */
+  public static final String STATEFUL_HOST_NFT = """
+      table inet privport-test-host {
+      	chain input {
+      		type filter hook input priority 0; policy accept;
+      		ct state established,related counter accept
+      	}
+      	chain postrouting {
+      		type nat hook postrouting priority 100; policy accept;
+      	}
+      }
+      """;
+
+  /** Loads {@link #STATEFUL_HOST_NFT} into {@code ns}, replacing an earlier copy. */
+  public static void statefulHost(Netns ns) {
+    ns.execWithInput("table inet privport-test-host\ndelete table inet privport-test-host\n" + STATEFUL_HOST_NFT,
+        "nft", "-f", "-").orThrow();
+  }
+
+  /** Removes {@link #STATEFUL_HOST_NFT} from {@code ns}; nothing when it is absent. */
+  public static void noStatefulHost(Netns ns) {
+    ns.execWithInput("table inet privport-test-host\ndelete table inet privport-test-host\n", "nft", "-f", "-").orThrow();
+  }
+
   /** Creates a Docker-shaped foreign chain, rule and jump in both families' nat tables. */
   public static void foreignIptables(Netns ns) {
     for (String tool : List.of("iptables", "ip6tables")) {

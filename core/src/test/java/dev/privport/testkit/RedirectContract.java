@@ -3,6 +3,7 @@ package dev.privport.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import org.junit.jupiter.api.AfterAll;
@@ -160,6 +161,41 @@ public abstract class RedirectContract {
     assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");
     assertThat(fromHost("tcp", "::1", 80)).isEqualTo("port=80");
     remove(plan); // already gone: still succeeds
+  }
+
+  /**
+   * A UDP flow keeps the translation of its first packet, so a sender that never pauses (syslog,
+   * traps) misses an apply and a remove until the plan's {@link ConntrackCleanup} runs. The host
+   * tracks flows with or without the plan ({@link Fixtures#statefulHost}), as real hosts do. The
+   * flow's middle answers prove the problem is real on this kernel, so the cleanup's answers cannot
+   * pass by accident.
+   */
+  @ParameterizedTest(name = "{0} to {1}")
+  @CsvSource({"client, " + Lab.HOST_V4, "client, " + Lab.HOST_V6, "host, 127.0.0.1", "host, ::1"})
+  void udpFlowsThatBeganEarlierFollowTheChangeAfterTheConntrackCleanup(String side, String address) {
+    RedirectPlan plan = RedirectPlan.builder().udp(80, 8080).build();
+    ConntrackCleanup cleanup = ConntrackCleanup.forPlan(plan);
+    Netns sender = side.equals("client") ? lab.client : lab.host;
+    Fixtures.statefulHost(lab.host);
+    try (Echo.UdpFlow flow = sender.call(() -> new Echo.UdpFlow(address, 80, 5140))) {
+      assertThat(flow.exchange()).as("before apply").isEqualTo("port=80");
+      apply(plan);
+      assertThat(flow.exchange()).as("after apply, the flow keeps its first path").isEqualTo("port=80");
+      cleanup.execute(this::inHost);
+      assertThat(flow.exchange()).as("after apply and cleanup").isEqualTo("port=8080");
+      remove(plan);
+      assertThat(flow.exchange()).as("after remove, the flow keeps its redirect").isEqualTo("port=8080");
+      cleanup.execute(this::inHost);
+      assertThat(flow.exchange()).as("after remove and cleanup").isEqualTo("port=80");
+    } finally {
+      Fixtures.noStatefulHost(lab.host);
+    }
+  }
+
+  /** Runs a cleanup command in the lab's host, where the rules and the tracked flows live. */
+  protected ConntrackCleanup.Result inHost(dev.privport.core.Command command) {
+    Cmd.Result r = lab.host.exec(command.argv().toArray(String[]::new));
+    return new ConntrackCleanup.Result(r.exitCode(), r.stdout() + r.stderr());
   }
 
   @Test

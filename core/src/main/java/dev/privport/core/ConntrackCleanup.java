@@ -1,0 +1,146 @@
+package dev.privport.core;
+
+import com.google.common.collect.ImmutableList;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The {@code conntrack -D} commands that make UDP flows which began before an apply or a remove
+ * follow the new rules.
+ *
+ * <p>Why it is needed: the kernel decides a flow's address translation on its first packet and
+ * keeps it in the flow's connection-tracking entry; the nat rules never see the later packets. A
+ * UDP sender that keeps one source port and sends more often than the entry's timeout (a switch
+ * sending syslog to 514 every few seconds, an SNMP agent sending traps to 162) keeps its entry alive
+ * forever, so after an apply its packets still go to the old port, and after a remove they are still
+ * redirected. Deleting the entries makes the next packet start a fresh flow, which the current rules
+ * translate. TCP needs none of this: established connections keep running and every new connection
+ * is translated afresh, which is what a user wants.
+ *
+ * <p>The commands delete every tracked UDP flow to the plan's ports, forwarded ones included: their
+ * next packet starts a new flow that the host's rules treat exactly as before. A plan with more than
+ * {@link #MAX_PORTS} distinct UDP ports deletes every tracked UDP flow of its families in one
+ * command instead of starting hundreds of processes.
+ *
+ * @param commands the commands, in port order; empty for a plan without UDP redirects
+ */
+public record ConntrackCleanup(List<Command> commands) {
+  /** Above this many distinct UDP ports one command deletes all UDP flows. */
+  public static final int MAX_PORTS = 32;
+
+  /**
+   * What conntrack prints when no entry matched. It exits 1 then, as it does for real failures
+   * (no CAP_NET_ADMIN, say), so only this text tells the usual, successful case apart.
+   */
+  static final String NOTHING_DELETED = " 0 flow entries have been deleted";
+
+  public ConntrackCleanup {
+    commands = ImmutableList.copyOf(commands);
+  }
+
+  /** The cleanup for {@code plan}'s UDP redirects, for both the apply and the remove of the plan. */
+  public static ConntrackCleanup forPlan(RedirectPlan plan) {
+    Map<Integer, Set<Family>> ports = new TreeMap<>();
+    for (RedirectRule rule : plan.rules()) {
+      if (rule.protocol() == Protocol.UDP) {
+        ports.computeIfAbsent(rule.fromPort(), p -> EnumSet.noneOf(Family.class)).addAll(rule.families());
+      }
+    }
+    ImmutableList.Builder<Command> out = ImmutableList.builder();
+    if (ports.size() > MAX_PORTS) {
+      Set<Family> all = EnumSet.noneOf(Family.class);
+      ports.values().forEach(all::addAll);
+      out.add(command(all, null));
+    } else {
+      ports.forEach((port, families) -> out.add(command(families, port)));
+    }
+    return new ConntrackCleanup(out.build());
+  }
+
+  /** {@code conntrack -D [-f FAMILY] -p udp [--orig-port-dst PORT]}; no {@code -f} means both families. */
+  private static Command command(Set<Family> families, Integer port) {
+    ImmutableList.Builder<String> argv = ImmutableList.<String>builder().add("conntrack", "-D");
+    if (families.size() == 1) {
+      argv.add("-f", families.iterator().next().keyword());
+    }
+    argv.add("-p", "udp");
+    if (port != null) {
+      argv.add("--orig-port-dst", Integer.toString(port));
+    }
+    return new Command(argv.build());
+  }
+
+  /** True when the plan has no UDP redirect, so there is nothing to clean up. */
+  public boolean isEmpty() {
+    return commands.isEmpty();
+  }
+
+  /**
+   * The commands as lines for a shell script. Each ends in {@code || true}: conntrack exits 1 when
+   * no entry matched, which is the usual case, and the rules are in place whatever happens here;
+   * a real failure still prints its reason on stderr.
+   */
+  public String toShell() {
+    StringBuilder out = new StringBuilder();
+    for (Command c : commands) {
+      out.append(c.toShell()).append(" || true\n");
+    }
+    return out.toString();
+  }
+
+  /** Runs one command for {@link #execute}: its exit status and what it printed (stdout and stderr). */
+  @FunctionalInterface
+  public interface Runner {
+    /** Exit status and output of {@code command}; status 127 when the program cannot be started. */
+    Result run(Command command);
+
+    /** Runs commands as child processes of this JVM, in its network namespace. */
+    static Runner subprocess() {
+      return command -> {
+        try {
+          Process p = new ProcessBuilder(command.argv()).redirectErrorStream(true).start();
+          p.getOutputStream().close();
+          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          return new Result(p.waitFor(), out);
+        } catch (IOException e) {
+          return new Result(127, e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return new Result(130, "interrupted");
+        }
+      };
+    }
+  }
+
+  /**
+   * One command's exit status and output.
+   *
+   * @param exitStatus the exit status
+   * @param output what it printed on stdout and stderr
+   */
+  public record Result(int exitStatus, String output) {
+    /** Success, or conntrack's exit 1 for "0 flow entries have been deleted". */
+    boolean succeeded() {
+      return exitStatus == 0 || (exitStatus == 1 && output.contains(NOTHING_DELETED));
+    }
+  }
+
+  /**
+   * Runs the commands with {@code runner}.
+   *
+   * @throws IllegalStateException naming the first command that failed and what it printed
+   */
+  public void execute(Runner runner) {
+    for (Command c : commands) {
+      Result r = runner.run(c);
+      if (!r.succeeded()) {
+        throw new IllegalStateException(c.toShell() + " exited " + r.exitStatus() + ": " + r.output().strip());
+      }
+    }
+  }
+}
