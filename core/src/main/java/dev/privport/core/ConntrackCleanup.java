@@ -3,6 +3,7 @@ package dev.privport.core;
 import com.google.common.collect.ImmutableList;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +46,17 @@ public record ConntrackCleanup(List<Command> commands) {
 
   /** The cleanup for {@code plan}'s UDP redirects, for both the apply and the remove of the plan. */
   public static ConntrackCleanup forPlan(RedirectPlan plan) {
+    return forRules(plan.rules());
+  }
+
+  /**
+   * The cleanup for the UDP ports of {@code rules}. When an apply replaces a table that held other
+   * redirects, pass the union of the plan's rules and the replaced ones: flows to a port the new
+   * plan dropped are stale too.
+   */
+  public static ConntrackCleanup forRules(Collection<RedirectRule> rules) {
     Map<Integer, Set<Family>> ports = new TreeMap<>();
-    for (RedirectRule rule : plan.rules()) {
+    for (RedirectRule rule : rules) {
       if (rule.protocol() == Protocol.UDP) {
         ports.computeIfAbsent(rule.fromPort(), p -> EnumSet.noneOf(Family.class)).addAll(rule.families());
       }

@@ -1,6 +1,7 @@
 package dev.privport.cli;
 
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.RedirectRule;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.NftablesException;
@@ -8,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,10 +24,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "apply", mixinStandardHelpOptions = true,
     description = {"Apply the plan through libnftables in one transaction (needs root).",
         "With --try SECONDS: keep it only if 'yes' is typed in time; otherwise the",
-        "plan's previous state is put back (exit 4)."})
+        "plan's previous state is put back (exit 4).",
+        "Tracked UDP flows to the plan's ports are cleared, so senders that never",
+        "pause follow the change (conntrack; --keep-flows to skip)."})
 final class ApplyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
+  @Mixin FlowOptions flows;
 
   @Option(names = "--try", paramLabel = "SECONDS", description = "roll back unless confirmed within SECONDS")
   Integer trySeconds;
@@ -39,19 +44,21 @@ final class ApplyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Nftables nft = Nftables.open()) {
       String previous = previousState(nft, p);
+      Set<RedirectRule> affected = FlowOptions.affectedBy(p, nft);
       nft.apply(p);
+      out.println("applied: table inet " + NftRenderer.tableName(p) + " (" + p.redirects().size() + " redirects)");
+      flows.forgetEarlierFlows(affected, out, spec.commandLine().getErr());
       if (trySeconds == null) {
-        out.println("applied: table inet " + NftRenderer.tableName(p) + " (" + p.redirects().size() + " redirects)");
         return Privport.OK;
       }
-      out.println("applied: table inet " + NftRenderer.tableName(p) + ". Type 'yes' within " + trySeconds
-          + " seconds to keep it; otherwise it is rolled back.");
+      out.println("Type 'yes' within " + trySeconds + " seconds to keep it; otherwise it is rolled back.");
       out.flush();
       if (confirmed(trySeconds)) {
         out.println("kept.");
         return Privport.OK;
       }
       nft.run(previous);
+      flows.forgetEarlierFlows(affected, out, spec.commandLine().getErr());
       out.println("not confirmed: rolled back to the previous state.");
       return Privport.ROLLED_BACK;
     }

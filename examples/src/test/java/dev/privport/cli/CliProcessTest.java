@@ -3,6 +3,7 @@ package dev.privport.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.testkit.Echo;
+import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
 import java.io.IOException;
@@ -33,9 +34,18 @@ class CliProcessTest {
 
   /** Runs privport; {@code input} is written to stdin, which stays open unless {@code closeInput}. */
   private static Run privport(Netns in, String input, boolean closeInput, String... args) throws Exception {
+    return privport(in, List.of(), input, closeInput, args);
+  }
+
+  /** As above, with {@code env} words (such as {@code PATH=...}) set for the privport process. */
+  private static Run privport(Netns in, List<String> env, String input, boolean closeInput, String... args) throws Exception {
     List<String> argv = new ArrayList<>();
     if (in != null) {
       argv.addAll(List.of("ip", "netns", "exec", in.name()));
+    }
+    if (!env.isEmpty()) {
+      argv.add("env");
+      argv.addAll(env);
     }
     argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Privport.class.getName()));
@@ -71,9 +81,9 @@ class CliProcessTest {
   @BeforeAll
   void start() {
     Kernel.requireRoot();
-    Kernel.requireCommand("nft");
+    Kernel.requireCommand("nft", "conntrack");
     ns = Netns.create();
-    listeners = ns.call(() -> new Echo.Servers(80, 8080, 8081));
+    listeners = ns.call(() -> new Echo.Servers(80, 81, 8080, 8081));
   }
 
   @AfterAll
@@ -85,6 +95,7 @@ class CliProcessTest {
   @BeforeEach
   void empty() {
     ns.sh("nft", "flush", "ruleset");
+    ns.sh("conntrack", "-F");
   }
 
   private String local80() {
@@ -145,5 +156,46 @@ class CliProcessTest {
     assertThat(r.exitCode()).isEqualTo(4);
     assertThat(ns.sh("nft", "list", "tables")).doesNotContain("privport");
     assertThat(local80()).isEqualTo("port=80");
+  }
+
+  /** A UDP sender that never pauses, as a switch sending syslog does, on a host that tracks flows. */
+  @Test
+  void applyAndRemoveMoveAUdpSenderThatNeverPauses() throws Exception {
+    Fixtures.statefulHost(ns);
+    try (Echo.UdpFlow to80 = ns.call(() -> new Echo.UdpFlow("127.0.0.1", 80, 5140));
+        Echo.UdpFlow to81 = ns.call(() -> new Echo.UdpFlow("127.0.0.1", 81, 5141))) {
+      assertThat(to80.exchange()).isEqualTo("port=80");
+      assertThat(to81.exchange()).isEqualTo("port=81");
+
+      Run keep = privport(ns, "", true, "apply", "--keep-flows", "80:8080/udp");
+      assertThat(keep.exitCode()).as(keep.stderr()).isZero();
+      assertThat(to80.exchange()).as("--keep-flows: the flow keeps its first path").isEqualTo("port=80");
+
+      Run apply = privport(ns, "", true, "apply", "80:8080/udp", "81:8081/udp");
+      assertThat(apply.exitCode()).as(apply.stderr()).isZero();
+      assertThat(apply.stdout()).contains("cleared tracked UDP flows to 80 81");
+      assertThat(to80.exchange()).isEqualTo("port=8080");
+      assertThat(to81.exchange()).isEqualTo("port=8081");
+
+      Run narrower = privport(ns, "", true, "apply", "80:8080/udp");
+      assertThat(narrower.exitCode()).as(narrower.stderr()).isZero();
+      assertThat(to81.exchange()).as("the port the new plan dropped").isEqualTo("port=81");
+      assertThat(to80.exchange()).isEqualTo("port=8080");
+
+      Run remove = privport(ns, "", true, "remove", "80:8080/udp");
+      assertThat(remove.exitCode()).as(remove.stderr()).isZero();
+      assertThat(to80.exchange()).isEqualTo("port=80");
+    }
+  }
+
+  @Test
+  void withoutConntrackTheRulesAreAppliedAndTheOperatorIsWarned() throws Exception {
+    Run r = privport(ns, List.of("PATH=/nonexistent"), "", true, "apply", "80:8080/udp", "514:5514/udp");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout()).startsWith("applied: table inet privport (2 redirects)");
+    assertThat(r.stderr()).isEqualTo("privport: warning: UDP flows to 80 514 that began earlier keep their old path"
+        + " while they keep sending: conntrack is not installed (Debian, Ubuntu: apt-get install conntrack;"
+        + " Fedora: dnf install conntrack-tools)\n");
+    assertThat(ns.call(() -> Echo.udp("127.0.0.1", 80))).as("a new flow is redirected").isEqualTo("port=8080");
   }
 }

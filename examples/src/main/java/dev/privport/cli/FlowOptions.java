@@ -1,0 +1,54 @@
+package dev.privport.cli;
+
+import dev.privport.core.ConntrackCleanup;
+import dev.privport.core.Protocol;
+import dev.privport.core.RedirectPlan;
+import dev.privport.core.RedirectRule;
+import dev.privport.nft.Nftables;
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Option;
+
+/**
+ * What {@code apply} and {@code remove} do about UDP flows that began before the change: by default
+ * they run the plan's {@link ConntrackCleanup}, so a sender that never pauses (syslog, traps)
+ * follows the change at once instead of keeping its old path. The rules are in place either way,
+ * so a cleanup that cannot run is a warning, not a failure.
+ */
+final class FlowOptions {
+  @Option(names = "--keep-flows",
+      description = "leave tracked UDP flows alone (by default the plan's UDP ports are cleared with conntrack -D)")
+  boolean keepFlows;
+
+  /**
+   * The redirects whose flows a change to {@code plan}'s table affects: the plan's own and those
+   * the live table holds now, which an apply may drop. Read before the change.
+   */
+  static Set<RedirectRule> affectedBy(RedirectPlan plan, Nftables nft) {
+    Set<RedirectRule> rules = new LinkedHashSet<>(plan.rules());
+    nft.inspect(plan).live().forEach(l -> rules.addAll(l.redirects()));
+    return rules;
+  }
+
+  /** Runs the cleanup for {@code rules} unless told not to; reports on {@code out} and {@code err}. */
+  void forgetEarlierFlows(Set<RedirectRule> rules, PrintWriter out, PrintWriter err) {
+    ConntrackCleanup cleanup = ConntrackCleanup.forRules(rules);
+    if (keepFlows || cleanup.isEmpty()) {
+      return;
+    }
+    String ports = rules.stream().filter(r -> r.protocol() == Protocol.UDP).map(RedirectRule::fromPort)
+        .distinct().sorted().limit(8).map(String::valueOf).collect(Collectors.joining(" "));
+    try {
+      cleanup.execute(ConntrackCleanup.Runner.subprocess());
+      out.println("cleared tracked UDP flows to " + ports + ": senders follow the change now");
+    } catch (IllegalStateException e) {
+      String why = e.getMessage().contains("exited 127")
+          ? "conntrack is not installed (Debian, Ubuntu: apt-get install conntrack; Fedora: dnf install conntrack-tools)"
+          : e.getMessage();
+      err.println("privport: warning: UDP flows to " + ports + " that began earlier keep their old path while they"
+          + " keep sending: " + why);
+    }
+  }
+}
