@@ -85,6 +85,31 @@ public record ConntrackCleanup(List<Command> commands) {
     return new Command(argv.build());
   }
 
+  /**
+   * Comment lines for rendered rule text that is applied at run time (an nft script, shell
+   * commands): how to move UDP senders that are already sending. Empty for a plan without UDP.
+   */
+  public static String note(RedirectPlan plan) {
+    String ports = udpPorts(plan.rules());
+    if (ports.isEmpty()) {
+      return "";
+    }
+    return "# UDP flows that began before an apply or a remove keep their old path until cleared:\n"
+        + "#   conntrack -D -p udp --orig-port-dst PORT   (PORT: " + ports + ")\n";
+  }
+
+  /**
+   * The UDP ports of {@code rules} in ascending order, space-separated, for messages: at most
+   * eight, then {@code ... (N ports)}. Empty when there is none.
+   */
+  public static String udpPorts(Collection<RedirectRule> rules) {
+    List<String> ports = rules.stream().filter(r -> r.protocol() == Protocol.UDP).map(RedirectRule::fromPort)
+        .distinct().sorted().map(String::valueOf).toList();
+    return ports.size() <= 8
+        ? String.join(" ", ports)
+        : String.join(" ", ports.subList(0, 8)) + " ... (" + ports.size() + " ports)";
+  }
+
   /** True when the plan has no UDP redirect, so there is nothing to clean up. */
   public boolean isEmpty() {
     return commands.isEmpty();

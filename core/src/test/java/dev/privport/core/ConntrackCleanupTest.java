@@ -86,4 +86,15 @@ class ConntrackCleanupTest {
     assertThat(r.exitStatus()).isEqualTo(127);
     assertThat(r.output()).contains("privport-no-such-program-x");
   }
+
+  @Test
+  void theNoteForRenderedTextListsThePortsInOrderAndOnlyForUdp() {
+    assertThat(ConntrackCleanup.note(RedirectPlan.of(80, 8080))).isEmpty();
+    RedirectPlan plan = RedirectPlan.builder().add(Redirect.udp(514, 5514).incomingOnly()).add(Redirect.udp(162, 1162).localOnly()).build();
+    assertThat(ConntrackCleanup.note(plan)).isEqualTo(
+        "# UDP flows that began before an apply or a remove keep their old path until cleared:\n"
+            + "#   conntrack -D -p udp --orig-port-dst PORT   (PORT: 162 514)\n");
+    RedirectPlan many = RedirectPlan.builder().udpRange(5000, 5019, 6000).build();
+    assertThat(ConntrackCleanup.udpPorts(many.rules())).isEqualTo("5000 5001 5002 5003 5004 5005 5006 5007 ... (20 ports)");
+  }
 }

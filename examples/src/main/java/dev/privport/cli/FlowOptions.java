@@ -1,14 +1,12 @@
 package dev.privport.cli;
 
 import dev.privport.core.ConntrackCleanup;
-import dev.privport.core.Protocol;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,8 +36,7 @@ final class FlowOptions {
     if (keepFlows || cleanup.isEmpty()) {
       return;
     }
-    String ports = rules.stream().filter(r -> r.protocol() == Protocol.UDP).map(RedirectRule::fromPort)
-        .distinct().sorted().limit(8).map(String::valueOf).collect(Collectors.joining(" "));
+    String ports = ConntrackCleanup.udpPorts(rules);
     try {
       cleanup.execute(ConntrackCleanup.Runner.subprocess());
       out.println("cleared tracked UDP flows to " + ports + ": senders follow the change now");

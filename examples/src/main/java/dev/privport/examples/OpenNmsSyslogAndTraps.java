@@ -1,5 +1,6 @@
 package dev.privport.examples;
 
+import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.remedy.Remedies;
@@ -24,10 +25,17 @@ public final class OpenNmsSyslogAndTraps {
         .build();
   }
 
-  /** The nft rules, and the sysctl alternative with its warning. */
+  /**
+   * The nft rules; the conntrack commands to run after loading them (devices send from one source
+   * port without pausing, so their flows would otherwise keep going to 514 and 162); and the sysctl
+   * alternative with its warning.
+   */
   public static String render() {
     Remedy sysctl = Remedies.unprivilegedPortStart(plan());
-    return plan().toNft() + "\n# Alternative: " + sysctl.summary() + "\n# " + sysctl.caveats().get(0) + "\n"
+    return plan().toNft()
+        + "\n# After nft -f: move devices that are already sending onto the redirect.\n"
+        + ConntrackCleanup.forPlan(plan()).toShell()
+        + "\n# Alternative: " + sysctl.summary() + "\n# " + sysctl.caveats().get(0) + "\n"
         + sysctl.files().get(0).content();
   }
 

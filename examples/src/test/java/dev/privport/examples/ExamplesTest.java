@@ -35,6 +35,7 @@ class ExamplesTest {
         .contains("fib daddr type local udp dport 162 counter redirect to :10162")
         .contains("fib daddr type local udp dport 514 counter redirect to :10514")
         .doesNotContain("chain local")
+        .contains("conntrack -D -p udp --orig-port-dst 162 || true\nconntrack -D -p udp --orig-port-dst 514 || true\n")
         .contains("net.ipv4.ip_unprivileged_port_start = 162");
   }
 

@@ -2,6 +2,7 @@ package dev.privport.firewalld;
 
 import dev.privport.core.Checks;
 import dev.privport.core.Command;
+import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
@@ -49,7 +50,8 @@ public final class FirewalldRenderer implements PlanRenderer {
         .append("# privport plan \"").append(plan.qualifiedName())
         .append("\": firewalld direct rules (runtime), rendered by privport.\n")
         .append("# Running them again adds nothing (ALREADY_ENABLED). For permanent rules add --permanent to\n")
-        .append("# each and run firewall-cmd --reload, or install the plan's direct.xml.\n");
+        .append("# each and run firewall-cmd --reload, or install the plan's direct.xml.\n")
+        .append(ConntrackCleanup.note(plan));
     for (Command c : renderDirect(plan).runtimeAdd()) {
       out.append(c.toShell()).append('\n');
     }

@@ -3,6 +3,7 @@ package dev.privport.iptables;
 import dev.privport.core.Step;
 
 import dev.privport.core.Command;
+import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
@@ -42,7 +43,8 @@ public final class IptablesRenderer implements PlanRenderer {
         .append("# privport plan \"").append(plan.qualifiedName())
         .append("\": iptables/ip6tables commands, rendered by privport.\n")
         .append("# Idempotent: run with sh -e as often as needed. Owns the nat chains ")
-        .append(chain(plan, Scope.INCOMING)).append(" and ").append(chain(plan, Scope.LOCAL)).append(".\n");
+        .append(chain(plan, Scope.INCOMING)).append(" and ").append(chain(plan, Scope.LOCAL)).append(".\n")
+        .append(ConntrackCleanup.note(plan));
     for (Step step : renderAll(plan).apply()) {
       out.append(step.toShell()).append('\n');
     }

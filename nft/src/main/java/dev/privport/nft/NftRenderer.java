@@ -1,5 +1,6 @@
 package dev.privport.nft;
 
+import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
@@ -59,7 +60,8 @@ public final class NftRenderer implements PlanRenderer {
         .append(", rendered by privport.\n")
         .append("# Apply: nft -f FILE (replaces table inet ").append(table)
         .append(" in one transaction; no other table is touched).\n")
-        .append("# Remove: nft delete table inet ").append(table).append('\n');
+        .append("# Remove: nft delete table inet ").append(table).append('\n')
+        .append(ConntrackCleanup.note(plan));
     replaceTable(out, table);
     out.append("table inet ").append(table).append(" {\n");
     boolean first = true;

@@ -66,6 +66,8 @@ class NftRendererTest {
         # privport plan "privport": 11 redirects, rendered by privport.
         # Apply: nft -f FILE (replaces table inet privport in one transaction; no other table is touched).
         # Remove: nft delete table inet privport
+        # UDP flows that began before an apply or a remove keep their old path until cleared:
+        #   conntrack -D -p udp --orig-port-dst PORT   (PORT: 514)
         table inet privport
         delete table inet privport
         table inet privport {
