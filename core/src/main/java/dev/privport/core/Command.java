@@ -1,7 +1,11 @@
 package dev.privport.core;
 
 import com.google.common.collect.ImmutableList;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +29,27 @@ public record Command(List<String> argv) {
   /** The program, {@code argv[0]}. */
   public String program() {
     return argv.get(0);
+  }
+
+  /**
+   * Where the program lives: {@code argv[0]} itself when it names a path, else the first
+   * executable of that name on {@code PATH}, then in {@code /usr/sbin} and {@code /sbin}. Those two
+   * come last because firewall tools live there and a non-root user's {@code PATH} often lacks them.
+   */
+  public Optional<Path> locate() {
+    String program = program();
+    if (program.contains("/")) {
+      return Optional.of(Path.of(program)).filter(Files::isExecutable);
+    }
+    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+    return Arrays.stream(path.split(":")).filter(d -> !d.isEmpty())
+        .map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst();
+  }
+
+  /** The argv with the program replaced by its {@link #locate() location} when found. */
+  public List<String> resolvedArgv() {
+    return locate().map(p -> ImmutableList.<String>builder().add(p.toString()).addAll(argv.subList(1, argv.size())).build())
+        .orElse(ImmutableList.copyOf(argv));
   }
 
   /** The command as one line for {@code sh}: every word that needs it single-quoted. */

@@ -138,7 +138,7 @@ public record ConntrackCleanup(List<Command> commands) {
     static Runner subprocess() {
       return command -> {
         try {
-          Process p = new ProcessBuilder(command.argv()).redirectErrorStream(true).start();
+          Process p = new ProcessBuilder(command.resolvedArgv()).redirectErrorStream(true).start();
           p.getOutputStream().close();
           String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
           return new Result(p.waitFor(), out);

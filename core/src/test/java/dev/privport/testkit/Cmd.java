@@ -35,8 +35,10 @@ public final class Cmd {
 
   /** Runs {@code argv}, feeding {@code stdin} (may be null). Killed after 60 s. */
   public static Result run(List<String> argv, String stdin) {
-    ProcessBuilder pb = new ProcessBuilder(argv);
+    ProcessBuilder pb = new ProcessBuilder(new dev.privport.core.Command(argv).resolvedArgv());
     pb.environment().put("LC_ALL", "C");
+    // Programs the command starts in turn (unshare -> nft) look in the same places Kernel checks.
+    pb.environment().put("PATH", pb.environment().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
     Process p;
     try {
       p = pb.start();

@@ -1,5 +1,6 @@
 package dev.privport.core.advice;
 
+import dev.privport.core.Command;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,15 +28,13 @@ public final class SystemHostProbe implements HostProbe {
 
   @Override
   public boolean onPath(String command) {
-    String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
-    return Arrays.stream(path.split(":")).filter(d -> !d.isEmpty())
-        .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+    return Command.of(command).locate().isPresent();
   }
 
   @Override
   public Optional<String> output(List<String> argv) {
     try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      Process p = new ProcessBuilder(new Command(argv).resolvedArgv()).redirectErrorStream(true).start();
       p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(10, TimeUnit.SECONDS)) {

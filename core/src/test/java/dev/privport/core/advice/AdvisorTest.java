@@ -98,9 +98,9 @@ class AdvisorTest {
     dev.privport.testkit.Kernel.requireCommand("sysctl");
     HostFacts facts = HostFacts.ofThisHost();
     // An independent reading: the sysctl tool, not the same Java file access.
-    Process p = new ProcessBuilder("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range").start();
-    List<String> values = new String(p.getInputStream().readAllBytes()).lines().toList();
-    assertThat(p.waitFor()).isZero();
+    dev.privport.testkit.Cmd.Result r = dev.privport.testkit.Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.ping_group_range").orThrow();
+    List<String> values = r.stdout().lines().toList();
     assertThat(facts.unprivilegedPortStart()).hasValue(Integer.parseInt(values.get(0).trim()));
     assertThat(facts.pingGroupRange()).contains(values.get(1).trim().replaceAll("\\s+", " "));
     assertThat(facts.nft()).isEqualTo(new SystemHostProbe().onPath("nft"));
