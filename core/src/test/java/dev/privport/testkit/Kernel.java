@@ -28,7 +28,12 @@ public final class Kernel {
     if (required()) {
       fail("PRIVPORT_REQUIRE_KERNEL=1 but " + what);
     }
-    Assumptions.abort("skipped: " + what + " (set PRIVPORT_REQUIRE_KERNEL=1 to make this a failure)");
+    Assumptions.abort(skipReason(what));
+  }
+
+  /** The text of a skip for want of {@code what}; {@link SkipReporter} prints it. */
+  public static String skipReason(String what) {
+    return "skipped: " + what + " (set PRIVPORT_REQUIRE_KERNEL=1 to make this a failure)";
   }
 
   /** Requires root, which network namespaces with {@code ip netns} need. */

@@ -20,11 +20,11 @@ public final class NeedsKernel implements SkipExecutionHook {
       return SkipResult.doNotSkip();
     }
     if (!Kernel.isRoot()) {
-      return SkipResult.skip("needs root to create network namespaces (set PRIVPORT_REQUIRE_KERNEL=1 to fail instead)");
+      return SkipResult.skip(Kernel.skipReason("this test needs root to create network namespaces"));
     }
     for (String tool : TOOLS) {
       if (!Kernel.onPath(tool)) {
-        return SkipResult.skip("the command '" + tool + "' is not installed");
+        return SkipResult.skip(Kernel.skipReason("the command '" + tool + "' is not installed"));
       }
     }
     return SkipResult.doNotSkip();
