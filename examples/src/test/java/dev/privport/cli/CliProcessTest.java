@@ -37,16 +37,13 @@ class CliProcessTest {
     return privport(in, List.of(), input, closeInput, args);
   }
 
-  /** As above, with {@code env} words (such as {@code PATH=...}) set for the privport process. */
-  private static Run privport(Netns in, List<String> env, String input, boolean closeInput, String... args) throws Exception {
+  /** As above, with {@code wrapper} words (a command that execs the rest) before the JVM. */
+  private static Run privport(Netns in, List<String> wrapper, String input, boolean closeInput, String... args) throws Exception {
     List<String> argv = new ArrayList<>();
     if (in != null) {
       argv.addAll(List.of("ip", "netns", "exec", in.name()));
     }
-    if (!env.isEmpty()) {
-      argv.add("env");
-      argv.addAll(env);
-    }
+    argv.addAll(wrapper);
     argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Privport.class.getName()));
     argv.addAll(List.of(args));
@@ -190,7 +187,10 @@ class CliProcessTest {
 
   @Test
   void withoutConntrackTheRulesAreAppliedAndTheOperatorIsWarned() throws Exception {
-    Run r = privport(ns, List.of("PATH=/nonexistent"), "", true, "apply", "80:8080/udp", "514:5514/udp");
+    // A private mount namespace where /dev/null covers the conntrack binary: as if not installed.
+    List<String> withoutConntrack = List.of("unshare", "-m", "sh", "-c",
+        "c=$(PATH=$PATH:/usr/sbin:/sbin command -v conntrack) && mount --bind /dev/null \"$c\" && exec \"$@\"", "sh");
+    Run r = privport(ns, withoutConntrack, "", true, "apply", "80:8080/udp", "514:5514/udp");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout()).startsWith("applied: table inet privport (2 redirects)");
     assertThat(r.stderr()).isEqualTo("privport: warning: UDP flows to 80 514 that began earlier keep their old path"
