@@ -109,14 +109,19 @@ public final class Echo {
     try (DatagramSocket s = new DatagramSocket()) {
       s.connect(new InetSocketAddress(InetAddress.getByName(address), port));
       s.setSoTimeout(TIMEOUT_MS);
-      byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
-      s.send(new DatagramPacket(hello, hello.length));
-      DatagramPacket in = new DatagramPacket(new byte[512], 512);
-      s.receive(in);
-      return new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+      return roundTrip(s);
     } catch (IOException e) {
       return describe(e);
     }
+  }
+
+  /** Sends a request on the connected {@code socket} and returns the answer. */
+  private static String roundTrip(DatagramSocket socket) throws IOException {
+    byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+    socket.send(new DatagramPacket(hello, hello.length));
+    DatagramPacket in = new DatagramPacket(new byte[512], 512);
+    socket.receive(in);
+    return new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
   }
 
   /**
@@ -145,11 +150,7 @@ public final class Echo {
     /** One request and its answer, or what went wrong. */
     public String exchange() {
       try {
-        byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
-        socket.send(new DatagramPacket(hello, hello.length));
-        DatagramPacket in = new DatagramPacket(new byte[512], 512);
-        socket.receive(in);
-        return new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+        return roundTrip(socket);
       } catch (IOException e) {
         return describe(e);
       }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code privport doctor}: read the host and say which remedy to use for each port. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-    description = {"Read this host (sysctls, nft, iptables, firewalld, libnftables, redir)",
+    description = {"Read this host (sysctls, nft, iptables, firewalld, libnftables, redir, conntrack)",
         "and advise a remedy per port. --error takes what Docker or Podman printed."})
 final class DoctorCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -46,7 +46,7 @@ final class DoctorCommand implements Callable<Integer> {
         + ", ping_group_range=" + facts.pingGroupRange().orElse("absent")
         + ", nft=" + yes(facts.nft()) + ", iptables=" + facts.iptables().name().toLowerCase(java.util.Locale.ROOT)
         + ", firewalld running=" + yes(facts.firewalldRunning()) + ", libnftables=" + yes(facts.libnftables())
-        + ", redir=" + yes(facts.redir()));
+        + ", redir=" + yes(facts.redir()) + ", conntrack=" + yes(facts.conntrack()));
     Set<String> seen = new LinkedHashSet<>();
     for (RedirectRule r : p.rules()) {
       if (seen.add(r.protocol() + "/" + r.fromPort())) {

@@ -22,20 +22,24 @@ public final class Advisor {
     options.add(port >= start
         ? option(Advice.Kind.NOTHING_NEEDED, true, "port " + port + " is already bindable: ip_unprivileged_port_start is " + start)
         : option(Advice.Kind.NOTHING_NEEDED, false, "port " + port + " is privileged: ip_unprivileged_port_start is " + start));
+    // A firewall redirect for UDP needs conntrack to move senders that are already sending.
+    String udpNote = protocol == Protocol.UDP && !facts.conntrack()
+        ? "; install conntrack too, or UDP senders already sending keep their old path after an apply"
+        : "";
     options.add(facts.firewalldRunning()
-        ? option(Advice.Kind.FIREWALLD, true, "firewalld is running: use the firewalld backend or your rules vanish on reload")
+        ? option(Advice.Kind.FIREWALLD, true, "firewalld is running: use the firewalld backend or your rules vanish on reload" + udpNote)
         : option(Advice.Kind.FIREWALLD, false, "firewalld is not running"));
     boolean nftUsable = facts.nft() || facts.libnftables();
     options.add(nftUsable
         ? option(Advice.Kind.NFT, true, facts.firewalldRunning()
             ? "nft works, but firewalld flushes foreign rules when it starts; prefer its backend"
             : "nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP, IPv4 and IPv6"
-                + (facts.libnftables() ? ", applicable in-process through libnftables" : ""))
+                + (facts.libnftables() ? ", applicable in-process through libnftables" : "") + udpNote)
         : option(Advice.Kind.NFT, false, "neither nft nor libnftables is installed"));
     options.add(switch (facts.iptables()) {
-      case NFT -> option(Advice.Kind.IPTABLES, true, "iptables-nft is installed: the plan's own nat chains");
+      case NFT -> option(Advice.Kind.IPTABLES, true, "iptables-nft is installed: the plan's own nat chains" + udpNote);
       case LEGACY -> option(Advice.Kind.IPTABLES, true,
-          "iptables-legacy is installed: keep every rule in legacy tables and use the iptables backend");
+          "iptables-legacy is installed: keep every rule in legacy tables and use the iptables backend" + udpNote);
       case NONE -> option(Advice.Kind.IPTABLES, false, "iptables is not installed");
     });
     options.add(protocol == Protocol.TCP

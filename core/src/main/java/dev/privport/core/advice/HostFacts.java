@@ -14,6 +14,7 @@ import java.util.OptionalInt;
  * @param firewalldRunning whether a firewalld daemon is running
  * @param libnftables whether {@code libnftables.so.1} is installed (for the in-process executor)
  * @param redir whether {@code redir} is installed
+ * @param conntrack whether {@code conntrack} is installed (to move running UDP senders onto a change)
  */
 public record HostFacts(
     OptionalInt unprivilegedPortStart,
@@ -22,7 +23,8 @@ public record HostFacts(
     Iptables iptables,
     boolean firewalldRunning,
     boolean libnftables,
-    boolean redir) {
+    boolean redir,
+    boolean conntrack) {
 
   /** Which iptables a host has. */
   public enum Iptables {
@@ -44,7 +46,8 @@ public record HostFacts(
       iptables = version.contains("legacy") ? Iptables.LEGACY : Iptables.NFT;
     }
     return new HostFacts(start, probe.sysctl("net.ipv4.ping_group_range").map(v -> v.replaceAll("\\s+", " ")),
-        probe.onPath("nft"), iptables, probe.firewalldRunning(), probe.libnftablesInstalled(), probe.onPath("redir"));
+        probe.onPath("nft"), iptables, probe.firewalldRunning(), probe.libnftablesInstalled(), probe.onPath("redir"),
+        probe.onPath("conntrack"));
   }
 
   /** Reads the real host. */

@@ -80,6 +80,17 @@ class AdvisorTest {
   }
 
   @Test
+  void udpOnAFirewallWithoutConntrackSaysToInstallIt() {
+    HostFacts without = HostFacts.read(new FakeHost(DEFAULT_SYSCTLS, List.of("nft"), "", false, true));
+    assertThat(without.conntrack()).isFalse();
+    assertThat(Advisor.advise(without, Protocol.UDP, 514).recommended().reason())
+        .endsWith("; install conntrack too, or UDP senders already sending keep their old path after an apply");
+    assertThat(Advisor.advise(without, Protocol.TCP, 80).recommended().reason()).doesNotContain("conntrack");
+    HostFacts with = HostFacts.read(new FakeHost(DEFAULT_SYSCTLS, List.of("nft", "conntrack"), "", false, true));
+    assertThat(Advisor.advise(with, Protocol.UDP, 514).recommended().reason()).doesNotContain("conntrack");
+  }
+
+  @Test
   void bareHostFallsBackToRedirForTcp() {
     HostFacts facts = HostFacts.read(new FakeHost(DEFAULT_SYSCTLS, List.of("redir"), "", false, false));
     assertThat(Advisor.advise(facts, Protocol.TCP, 80).recommended().kind()).isEqualTo(Advice.Kind.REDIR);
