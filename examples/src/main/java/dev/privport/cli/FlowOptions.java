@@ -37,15 +37,18 @@ final class FlowOptions {
       return;
     }
     String ports = ConntrackCleanup.udpPorts(rules);
+    String stale = "privport: warning: UDP flows to " + ports + " that began earlier keep their old path while they"
+        + " keep sending: ";
+    if (cleanup.commands().get(0).locate().isEmpty()) {
+      err.println(stale + "conntrack is not installed (Debian, Ubuntu: apt-get install conntrack;"
+          + " Fedora: dnf install conntrack-tools)");
+      return;
+    }
     try {
       cleanup.execute(ConntrackCleanup.Runner.subprocess());
       out.println("cleared tracked UDP flows to " + ports + ": senders follow the change now");
     } catch (IllegalStateException e) {
-      String why = e.getMessage().contains("exited 127")
-          ? "conntrack is not installed (Debian, Ubuntu: apt-get install conntrack; Fedora: dnf install conntrack-tools)"
-          : e.getMessage();
-      err.println("privport: warning: UDP flows to " + ports + " that began earlier keep their old path while they"
-          + " keep sending: " + why);
+      err.println(stale + e.getMessage());
     }
   }
 }
