@@ -1,11 +1,15 @@
 package dev.privport.core;
 
 import com.google.common.collect.ImmutableList;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -51,6 +55,38 @@ public record Command(List<String> argv) {
     return locate().map(p -> ImmutableList.<String>builder().add(p.toString()).addAll(argv.subList(1, argv.size())).build())
         .orElse(ImmutableList.copyOf(argv));
   }
+
+  /**
+   * Runs the command as a child process of this JVM, in its network namespace, with stdin closed.
+   *
+   * @return its exit status and output (stdout and stderr together); empty when it cannot be
+   *     started or does not finish within {@code timeout}
+   */
+  public Optional<Outcome> runLocally(Duration timeout) {
+    try {
+      Process p = new ProcessBuilder(resolvedArgv()).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        return Optional.empty();
+      }
+      return Optional.of(new Outcome(p.exitValue(), out));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * What a finished command gave.
+   *
+   * @param exitStatus its exit status
+   * @param output what it printed on stdout and stderr
+   */
+  public record Outcome(int exitStatus, String output) {}
 
   /** The command as one line for {@code sh}: every word that needs it single-quoted. */
   public String toShell() {

@@ -1,8 +1,7 @@
 package dev.privport.core;
 
 import com.google.common.collect.ImmutableList;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -132,37 +131,18 @@ public record ConntrackCleanup(List<Command> commands) {
   @FunctionalInterface
   public interface Runner {
     /** Exit status and output of {@code command}; status 127 when the program cannot be started. */
-    Result run(Command command);
+    Command.Outcome run(Command command);
 
     /** Runs commands as child processes of this JVM, in its network namespace. */
     static Runner subprocess() {
-      return command -> {
-        try {
-          Process p = new ProcessBuilder(command.resolvedArgv()).redirectErrorStream(true).start();
-          p.getOutputStream().close();
-          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-          return new Result(p.waitFor(), out);
-        } catch (IOException e) {
-          return new Result(127, e.getMessage());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return new Result(130, "interrupted");
-        }
-      };
+      return command -> command.runLocally(Duration.ofMinutes(1))
+          .orElseGet(() -> new Command.Outcome(127, "cannot run " + command.toShell()));
     }
   }
 
-  /**
-   * One command's exit status and output.
-   *
-   * @param exitStatus the exit status
-   * @param output what it printed on stdout and stderr
-   */
-  public record Result(int exitStatus, String output) {
-    /** Success, or conntrack's exit 1 for "0 flow entries have been deleted". */
-    boolean succeeded() {
-      return exitStatus == 0 || (exitStatus == 1 && output.contains(NOTHING_DELETED));
-    }
+  /** Success, or conntrack's exit 1 for "0 flow entries have been deleted". */
+  private static boolean succeeded(Command.Outcome outcome) {
+    return outcome.exitStatus() == 0 || (outcome.exitStatus() == 1 && outcome.output().contains(NOTHING_DELETED));
   }
 
   /**
@@ -172,8 +152,8 @@ public record ConntrackCleanup(List<Command> commands) {
    */
   public void execute(Runner runner) {
     for (Command c : commands) {
-      Result r = runner.run(c);
-      if (!r.succeeded()) {
+      Command.Outcome r = runner.run(c);
+      if (!succeeded(r)) {
         throw new IllegalStateException(c.toShell() + " exited " + r.exitStatus() + ": " + r.output().strip());
       }
     }

@@ -62,8 +62,8 @@ class ConntrackCleanupTest {
     cleanup.execute(c -> {
       ran.add(c);
       return c.argv().contains("162")
-          ? new ConntrackCleanup.Result(0, "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.\n")
-          : new ConntrackCleanup.Result(1, "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n");
+          ? new Command.Outcome(0, "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.\n")
+          : new Command.Outcome(1, "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n");
     });
     assertThat(ran).isEqualTo(cleanup.commands());
   }
@@ -71,18 +71,18 @@ class ConntrackCleanupTest {
   @Test
   void aRealFailureNamesTheCommandAndConntracksReason() {
     ConntrackCleanup cleanup = ConntrackCleanup.forPlan(RedirectPlan.builder().udp(514, 5514).build());
-    assertThatThrownBy(() -> cleanup.execute(c -> new ConntrackCleanup.Result(1,
+    assertThatThrownBy(() -> cleanup.execute(c -> new Command.Outcome(1,
             "conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n")))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("conntrack -D -p udp --orig-port-dst 514 exited 1: conntrack v1.4.7 (conntrack-tools): Operation failed: "
             + "sorry, you must be root or get CAP_NET_ADMIN capability to do this");
-    assertThatThrownBy(() -> cleanup.execute(c -> new ConntrackCleanup.Result(127, "Cannot run program \"conntrack\"")))
+    assertThatThrownBy(() -> cleanup.execute(c -> new Command.Outcome(127, "Cannot run program \"conntrack\"")))
         .hasMessageContaining("exited 127");
   }
 
   @Test
   void theSubprocessRunnerReportsAMissingProgramAs127() {
-    ConntrackCleanup.Result r = ConntrackCleanup.Runner.subprocess().run(Command.of("privport-no-such-program-x"));
+    Command.Outcome r = ConntrackCleanup.Runner.subprocess().run(Command.of("privport-no-such-program-x"));
     assertThat(r.exitStatus()).isEqualTo(127);
     assertThat(r.output()).contains("privport-no-such-program-x");
   }

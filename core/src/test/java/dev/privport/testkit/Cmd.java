@@ -67,7 +67,8 @@ public final class Cmd {
     }
   }
 
-  private static CompletableFuture<String> drain(java.io.InputStream in) {
+  /** Reads {@code in} to its end in the background, as UTF-8; closes it. */
+  public static CompletableFuture<String> drain(java.io.InputStream in) {
     return CompletableFuture.supplyAsync(() -> {
       try (in) {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);

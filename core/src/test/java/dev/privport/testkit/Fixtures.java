@@ -45,15 +45,27 @@ public final class Fixtures {
       }
       """;
 
+  /** Deletes the stateful host's table, declaring it first so that an absent one is no error. */
+  private static final String NO_STATEFUL_HOST_NFT = "table inet privport-test-host\ndelete table inet privport-test-host\n";
+
   /** Loads {@link #STATEFUL_HOST_NFT} into {@code ns}, replacing an earlier copy. */
   public static void statefulHost(Netns ns) {
-    ns.execWithInput("table inet privport-test-host\ndelete table inet privport-test-host\n" + STATEFUL_HOST_NFT,
-        "nft", "-f", "-").orThrow();
+    ns.execWithInput(NO_STATEFUL_HOST_NFT + STATEFUL_HOST_NFT, "nft", "-f", "-").orThrow();
   }
 
   /** Removes {@link #STATEFUL_HOST_NFT} from {@code ns}; nothing when it is absent. */
   public static void noStatefulHost(Netns ns) {
-    ns.execWithInput("table inet privport-test-host\ndelete table inet privport-test-host\n", "nft", "-f", "-").orThrow();
+    ns.execWithInput(NO_STATEFUL_HOST_NFT, "nft", "-f", "-").orThrow();
+  }
+
+  /**
+   * Forgets every flow the connection tracker of {@code ns} remembers. A tracked UDP flow keeps the
+   * translation it was given when it began, so a test that reuses a namespace between plans must
+   * call this, or a probe whose random source port repeats an earlier one's finds the earlier
+   * plan's redirect (or its absence) instead of the current plan's.
+   */
+  public static void forgetFlows(Netns ns) {
+    ns.sh("conntrack", "-F");
   }
 
   /** Creates a Docker-shaped foreign chain, rule and jump in both families' nat tables. */

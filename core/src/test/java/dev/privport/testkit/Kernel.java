@@ -2,7 +2,7 @@ package dev.privport.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.privport.core.advice.SystemHostProbe;
+import dev.privport.core.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -62,6 +62,6 @@ public final class Kernel {
 
   /** Whether {@code name} is an executable on the PATH (or in /usr/sbin, /sbin). */
   public static boolean onPath(String name) {
-    return new SystemHostProbe().onPath(name);
+    return Command.of(name).locate().isPresent();
   }
 }

@@ -62,16 +62,6 @@ public final class Lab implements AutoCloseable {
     }
   }
 
-  /**
-   * Forgets every flow the host's connection tracker remembers. A tracked UDP flow keeps the
-   * translation it was given when it began, so a test that reuses a lab between plans must call
-   * this, or a probe whose random source port repeats an earlier one's finds the earlier plan's
-   * redirect (or its absence) instead of the current plan's.
-   */
-  public void forgetFlows() {
-    host.sh("conntrack", "-F");
-  }
-
   private static void link(Netns a, String aIf, List<String> aAddrs, Netns b, String bIf, List<String> bAddrs) {
     Cmd.run("ip", "link", "add", aIf, "netns", a.name(), "type", "veth", "peer", "name", bIf, "netns", b.name()).orThrow();
     configure(a, aIf, aAddrs);

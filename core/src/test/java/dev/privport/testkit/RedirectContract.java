@@ -3,6 +3,7 @@ package dev.privport.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.privport.core.Command;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
@@ -67,7 +68,7 @@ public abstract class RedirectContract {
   @BeforeEach
   void emptyHostFirewall() {
     reset();
-    lab.forgetFlows();
+    Fixtures.forgetFlows(lab.host);
   }
 
   protected String fromHost(String protocol, String address, int port) {
@@ -193,9 +194,9 @@ public abstract class RedirectContract {
   }
 
   /** Runs a cleanup command in the lab's host, where the rules and the tracked flows live. */
-  protected ConntrackCleanup.Result inHost(dev.privport.core.Command command) {
+  protected Command.Outcome inHost(Command command) {
     Cmd.Result r = lab.host.exec(command.argv().toArray(String[]::new));
-    return new ConntrackCleanup.Result(r.exitCode(), r.stdout() + r.stderr());
+    return new Command.Outcome(r.exitCode(), r.stdout() + r.stderr());
   }
 
   @Test

@@ -2,11 +2,11 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Echo;
 import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,8 +54,8 @@ class CliProcessTest {
     if (closeInput) {
       stdin.close();
     }
-    var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-    var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    var out = Cmd.drain(p.getInputStream());
+    var err = Cmd.drain(p.getErrorStream());
     try {
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         throw new IllegalStateException("privport did not finish: " + argv);
@@ -64,14 +64,6 @@ class CliProcessTest {
     } finally {
       p.destroyForcibly();
       stdin.close();
-    }
-  }
-
-  private static String read(java.io.InputStream in) {
-    try (in) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
     }
   }
 
@@ -92,7 +84,7 @@ class CliProcessTest {
   @BeforeEach
   void empty() {
     ns.sh("nft", "flush", "ruleset");
-    ns.sh("conntrack", "-F");
+    Fixtures.forgetFlows(ns);
   }
 
   private String local80() {

@@ -89,7 +89,7 @@ class DifferentialProperties {
     // The labs live across tries: without this, a UDP probe whose random source port repeats one
     // of an earlier try's would follow the earlier plan's tracked flow.
     for (Lab lab : List.of(nftLab, iptablesLab, firewalldLab)) {
-      lab.forgetFlows();
+      Fixtures.forgetFlows(lab.host);
     }
   }
 

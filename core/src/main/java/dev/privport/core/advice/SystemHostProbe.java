@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /** Reads the real host: {@code /proc/sys}, the PATH, the process list, the linker cache. */
 public final class SystemHostProbe implements HostProbe {
@@ -33,21 +33,7 @@ public final class SystemHostProbe implements HostProbe {
 
   @Override
   public Optional<String> output(List<String> argv) {
-    try {
-      Process p = new ProcessBuilder(new Command(argv).resolvedArgv()).redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return Optional.empty();
-      }
-      return Optional.of(out);
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return new Command(argv).runLocally(Duration.ofSeconds(10)).map(Command.Outcome::output);
   }
 
   @Override
