@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -63,18 +65,29 @@ public record Command(List<String> argv) {
    *     started or does not finish within {@code timeout}
    */
   public Optional<Outcome> runLocally(Duration timeout) {
+    Process p;
     try {
-      Process p = new ProcessBuilder(resolvedArgv()).redirectErrorStream(true).start();
+      p = new ProcessBuilder(resolvedArgv()).redirectErrorStream(true).start();
       p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    // Read on another thread: reading here would block until the child closes its output, so a
+    // child that hangs would never reach the timeout below.
+    FutureTask<String> output = new FutureTask<>(() -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    Thread reader = new Thread(output, "privport-output-" + program());
+    reader.setDaemon(true);
+    reader.start();
+    try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         return Optional.empty();
       }
-      return Optional.of(new Outcome(p.exitValue(), out));
-    } catch (IOException e) {
+      return Optional.of(new Outcome(p.exitValue(), output.get()));
+    } catch (ExecutionException e) {
       return Optional.empty();
     } catch (InterruptedException e) {
+      p.destroyForcibly();
       Thread.currentThread().interrupt();
       return Optional.empty();
     }
