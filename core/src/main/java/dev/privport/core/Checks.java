@@ -3,12 +3,13 @@ package dev.privport.core;
 import java.util.regex.Pattern;
 
 /**
- * Argument checks whose messages always name the field and the offending value, so that a user
- * who passed bad input sees what to fix in one line. Backends use these too.
+ * Argument checks whose messages always name the field and the offending value, so that a user who
+ * passed bad input sees what to fix in one line. Backends use these too.
  */
 public final class Checks {
   private static final Pattern PLAN_NAME = Pattern.compile("[a-z][a-z0-9-]{0,11}");
-  private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}|[A-Za-z0-9_.-]{1,14}\\+");
+  private static final Pattern INTERFACE =
+      Pattern.compile("[A-Za-z0-9_.-]{1,15}|[A-Za-z0-9_.-]{1,14}\\+");
 
   /** The longest plan name: short enough for iptables' 28-character chain names. */
   public static final int MAX_PLAN_NAME_LENGTH = 12;
@@ -29,8 +30,8 @@ public final class Checks {
   }
 
   /**
-   * Checks a plan name: a lower-case letter, then up to 11 lower-case letters, digits or
-   * hyphens. The charset is safe in every backend's syntax, in file names and in shell words.
+   * Checks a plan name: a lower-case letter, then up to 11 lower-case letters, digits or hyphens.
+   * The charset is safe in every backend's syntax, in file names and in shell words.
    */
   public static String planName(String name) {
     check(name != null, "name", name, "must not be null");
@@ -38,7 +39,8 @@ public final class Checks {
         PLAN_NAME.matcher(name).matches(),
         "name",
         name,
-        "must be 1-" + MAX_PLAN_NAME_LENGTH
+        "must be 1-"
+            + MAX_PLAN_NAME_LENGTH
             + " characters: a lower-case letter, then lower-case letters, digits or '-'");
     return name;
   }

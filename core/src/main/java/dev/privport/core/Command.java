@@ -38,9 +38,9 @@ public record Command(List<String> argv) {
   }
 
   /**
-   * Where the program lives: {@code argv[0]} itself when it names a path, else the first
-   * executable of that name on {@code PATH}, then in {@code /usr/sbin} and {@code /sbin}. Those two
-   * come last because firewall tools live there and a non-root user's {@code PATH} often lacks them.
+   * Where the program lives: {@code argv[0]} itself when it names a path, else the first executable
+   * of that name on {@code PATH}, then in {@code /usr/sbin} and {@code /sbin}. Those two come last
+   * because firewall tools live there and a non-root user's {@code PATH} often lacks them.
    */
   public Optional<Path> locate() {
     String program = program();
@@ -48,13 +48,22 @@ public record Command(List<String> argv) {
       return Optional.of(Path.of(program)).filter(Files::isExecutable);
     }
     String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
-    return Arrays.stream(path.split(":")).filter(d -> !d.isEmpty())
-        .map(d -> Path.of(d, program)).filter(Files::isExecutable).findFirst();
+    return Arrays.stream(path.split(":"))
+        .filter(d -> !d.isEmpty())
+        .map(d -> Path.of(d, program))
+        .filter(Files::isExecutable)
+        .findFirst();
   }
 
   /** The argv with the program replaced by its {@link #locate() location} when found. */
   public List<String> resolvedArgv() {
-    return locate().map(p -> ImmutableList.<String>builder().add(p.toString()).addAll(argv.subList(1, argv.size())).build())
+    return locate()
+        .map(
+            p ->
+                ImmutableList.<String>builder()
+                    .add(p.toString())
+                    .addAll(argv.subList(1, argv.size()))
+                    .build())
         .orElse(ImmutableList.copyOf(argv));
   }
 
@@ -74,7 +83,9 @@ public record Command(List<String> argv) {
     }
     // Read on another thread: reading here would block until the child closes its output, so a
     // child that hangs would never reach the timeout below.
-    FutureTask<String> output = new FutureTask<>(() -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    FutureTask<String> output =
+        new FutureTask<>(
+            () -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     Thread reader = new Thread(output, "privport-output-" + program());
     reader.setDaemon(true);
     reader.start();

@@ -16,15 +16,15 @@ import java.util.TreeMap;
  * <p>Why it is needed: the kernel decides a flow's address translation on its first packet and
  * keeps it in the flow's connection-tracking entry; the nat rules never see the later packets. A
  * UDP sender that keeps one source port and sends more often than the entry's timeout (a switch
- * sending syslog to 514 every few seconds, an SNMP agent sending traps to 162) keeps its entry alive
- * forever, so after an apply its packets still go to the old port, and after a remove they are still
- * redirected. Deleting the entries makes the next packet start a fresh flow, which the current rules
- * translate. TCP needs none of this: established connections keep running and every new connection
- * is translated afresh, which is what a user wants.
+ * sending syslog to 514 every few seconds, an SNMP agent sending traps to 162) keeps its entry
+ * alive forever, so after an apply its packets still go to the old port, and after a remove they
+ * are still redirected. Deleting the entries makes the next packet start a fresh flow, which the
+ * current rules translate. TCP needs none of this: established connections keep running and every
+ * new connection is translated afresh, which is what a user wants.
  *
  * <p>The commands delete every tracked UDP flow to the plan's ports, forwarded ones included: their
- * next packet starts a new flow that the host's rules treat exactly as before. A plan with more than
- * {@link #MAX_PORTS} distinct UDP ports deletes every tracked UDP flow of its families in one
+ * next packet starts a new flow that the host's rules treat exactly as before. A plan with more
+ * than {@link #MAX_PORTS} distinct UDP ports deletes every tracked UDP flow of its families in one
  * command instead of starting hundreds of processes.
  *
  * @param commands the commands, in port order; empty for a plan without UDP redirects
@@ -34,8 +34,8 @@ public record ConntrackCleanup(List<Command> commands) {
   public static final int MAX_PORTS = 32;
 
   /**
-   * What conntrack prints when no entry matched. It exits 1 then, as it does for real failures
-   * (no CAP_NET_ADMIN, say), so only this text tells the usual, successful case apart.
+   * What conntrack prints when no entry matched. It exits 1 then, as it does for real failures (no
+   * CAP_NET_ADMIN, say), so only this text tells the usual, successful case apart.
    */
   static final String NOTHING_DELETED = " 0 flow entries have been deleted";
 
@@ -43,7 +43,9 @@ public record ConntrackCleanup(List<Command> commands) {
     commands = ImmutableList.copyOf(commands);
   }
 
-  /** The cleanup for {@code plan}'s UDP redirects, for both the apply and the remove of the plan. */
+  /**
+   * The cleanup for {@code plan}'s UDP redirects, for both the apply and the remove of the plan.
+   */
   public static ConntrackCleanup forPlan(RedirectPlan plan) {
     return forRules(plan.rules());
   }
@@ -57,7 +59,9 @@ public record ConntrackCleanup(List<Command> commands) {
     Map<Integer, Set<Family>> ports = new TreeMap<>();
     for (RedirectRule rule : rules) {
       if (rule.protocol() == Protocol.UDP) {
-        ports.computeIfAbsent(rule.fromPort(), p -> EnumSet.noneOf(Family.class)).addAll(rule.families());
+        ports
+            .computeIfAbsent(rule.fromPort(), p -> EnumSet.noneOf(Family.class))
+            .addAll(rule.families());
       }
     }
     ImmutableList.Builder<Command> out = ImmutableList.builder();
@@ -71,7 +75,10 @@ public record ConntrackCleanup(List<Command> commands) {
     return new ConntrackCleanup(out.build());
   }
 
-  /** {@code conntrack -D [-f FAMILY] -p udp [--orig-port-dst PORT]}; no {@code -f} means both families. */
+  /**
+   * {@code conntrack -D [-f FAMILY] -p udp [--orig-port-dst PORT]}; no {@code -f} means both
+   * families.
+   */
   private static Command command(Set<Family> families, Integer port) {
     ImmutableList.Builder<String> argv = ImmutableList.<String>builder().add("conntrack", "-D");
     if (families.size() == 1) {
@@ -94,7 +101,9 @@ public record ConntrackCleanup(List<Command> commands) {
       return "";
     }
     return "# UDP flows that began before an apply or a remove keep their old path until cleared:\n"
-        + "#   conntrack -D -p udp --orig-port-dst PORT   (PORT: " + ports + ")\n";
+        + "#   conntrack -D -p udp --orig-port-dst PORT   (PORT: "
+        + ports
+        + ")\n";
   }
 
   /**
@@ -102,8 +111,14 @@ public record ConntrackCleanup(List<Command> commands) {
    * eight, then {@code ... (N ports)}. Empty when there is none.
    */
   public static String udpPorts(Collection<RedirectRule> rules) {
-    List<String> ports = rules.stream().filter(r -> r.protocol() == Protocol.UDP).map(RedirectRule::fromPort)
-        .distinct().sorted().map(String::valueOf).toList();
+    List<String> ports =
+        rules.stream()
+            .filter(r -> r.protocol() == Protocol.UDP)
+            .map(RedirectRule::fromPort)
+            .distinct()
+            .sorted()
+            .map(String::valueOf)
+            .toList();
     return ports.size() <= 8
         ? String.join(" ", ports)
         : String.join(" ", ports.subList(0, 8)) + " ... (" + ports.size() + " ports)";
@@ -116,8 +131,8 @@ public record ConntrackCleanup(List<Command> commands) {
 
   /**
    * The commands as lines for a shell script. Each ends in {@code || true}: conntrack exits 1 when
-   * no entry matched, which is the usual case, and the rules are in place whatever happens here;
-   * a real failure still prints its reason on stderr.
+   * no entry matched, which is the usual case, and the rules are in place whatever happens here; a
+   * real failure still prints its reason on stderr.
    */
   public String toShell() {
     StringBuilder out = new StringBuilder();
@@ -127,7 +142,9 @@ public record ConntrackCleanup(List<Command> commands) {
     return out.toString();
   }
 
-  /** Runs one command for {@link #execute}: its exit status and what it printed (stdout and stderr). */
+  /**
+   * Runs one command for {@link #execute}: its exit status and what it printed (stdout and stderr).
+   */
   @FunctionalInterface
   public interface Runner {
     /** Exit status and output of {@code command}; status 127 when the program cannot be started. */
@@ -135,14 +152,17 @@ public record ConntrackCleanup(List<Command> commands) {
 
     /** Runs commands as child processes of this JVM, in its network namespace. */
     static Runner subprocess() {
-      return command -> command.runLocally(Duration.ofMinutes(1))
-          .orElseGet(() -> new Command.Outcome(127, "cannot run " + command.toShell()));
+      return command ->
+          command
+              .runLocally(Duration.ofMinutes(1))
+              .orElseGet(() -> new Command.Outcome(127, "cannot run " + command.toShell()));
     }
   }
 
   /** Success, or conntrack's exit 1 for "0 flow entries have been deleted". */
   private static boolean succeeded(Command.Outcome outcome) {
-    return outcome.exitStatus() == 0 || (outcome.exitStatus() == 1 && outcome.output().contains(NOTHING_DELETED));
+    return outcome.exitStatus() == 0
+        || (outcome.exitStatus() == 1 && outcome.output().contains(NOTHING_DELETED));
   }
 
   /**
@@ -154,7 +174,8 @@ public record ConntrackCleanup(List<Command> commands) {
     for (Command c : commands) {
       Command.Outcome r = runner.run(c);
       if (!succeeded(r)) {
-        throw new IllegalStateException(c.toShell() + " exited " + r.exitStatus() + ": " + r.output().strip());
+        throw new IllegalStateException(
+            c.toShell() + " exited " + r.exitStatus() + ": " + r.output().strip());
       }
     }
   }

@@ -1,5 +1,7 @@
 package dev.privport.core;
 
+import java.util.Locale;
+
 /** The transport protocol a {@link Redirect} applies to. */
 public enum Protocol {
   TCP,
@@ -7,6 +9,6 @@ public enum Protocol {
 
   /** The lower-case keyword every backend uses for this protocol: {@code tcp} or {@code udp}. */
   public String keyword() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

@@ -4,7 +4,9 @@ import static dev.privport.core.Checks.check;
 
 import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.Sets;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -43,11 +45,20 @@ public record Redirect(
     Checks.port("fromPort", fromPort);
     Checks.port("toPort", toPort);
     check(fromPort != toPort, "toPort", toPort, "must differ from fromPort " + fromPort);
-    check(families != null && !families.isEmpty(), "families", families, "must name IPV4, IPV6 or both");
-    check(scopes != null && !scopes.isEmpty(), "scopes", scopes, "must name INCOMING, LOCAL or both");
+    check(
+        families != null && !families.isEmpty(),
+        "families",
+        families,
+        "must name IPV4, IPV6 or both");
+    check(
+        scopes != null && !scopes.isEmpty(), "scopes", scopes, "must name INCOMING, LOCAL or both");
     families = Sets.immutableEnumSet(families);
     scopes = Sets.immutableEnumSet(scopes);
-    check(inputInterface != null, "inputInterface", inputInterface, "must not be null (use Optional.empty())");
+    check(
+        inputInterface != null,
+        "inputInterface",
+        inputInterface,
+        "must not be null (use Optional.empty())");
     inputInterface.ifPresent(Checks::interfaceName);
     check(
         inputInterface.isEmpty() || scopes.contains(Scope.INCOMING),
@@ -77,21 +88,25 @@ public record Redirect(
    * ranges this way: a kernel "redirect to a port range" would pick any port of it, not the
    * matching one.
    */
-  public static java.util.List<Redirect> range(Protocol protocol, int fromFirst, int fromLast, int toFirst) {
+  public static List<Redirect> range(Protocol protocol, int fromFirst, int fromLast, int toFirst) {
     Checks.port("fromFirst", fromFirst);
     Checks.port("fromLast", fromLast);
     check(fromLast >= fromFirst, "fromLast", fromLast, "must not be below fromFirst " + fromFirst);
     Checks.port("toFirst", toFirst);
-    check(toFirst + (fromLast - fromFirst) <= 65535, "toFirst", toFirst,
+    check(
+        toFirst + (fromLast - fromFirst) <= 65535,
+        "toFirst",
+        toFirst,
         "must leave room for " + (fromLast - fromFirst + 1) + " ports below 65536");
-    java.util.List<Redirect> out = new java.util.ArrayList<>(fromLast - fromFirst + 1);
+    List<Redirect> out = new ArrayList<>(fromLast - fromFirst + 1);
     for (int p = fromFirst; p <= fromLast; p++) {
       out.add(of(protocol, p, toFirst + (p - fromFirst)));
     }
     return out;
   }
 
-  private static final Set<Family> ALL_FAMILIES = Sets.immutableEnumSet(EnumSet.allOf(Family.class));
+  private static final Set<Family> ALL_FAMILIES =
+      Sets.immutableEnumSet(EnumSet.allOf(Family.class));
   private static final Set<Scope> ALL_SCOPES = Sets.immutableEnumSet(EnumSet.allOf(Scope.class));
 
   /** This redirect for IPv4 traffic only. */
@@ -106,7 +121,8 @@ public record Redirect(
 
   /** This redirect for {@link Scope#INCOMING} traffic only: other hosts connecting to this one. */
   public Redirect incomingOnly() {
-    return new Redirect(protocol, fromPort, toPort, families, Set.of(Scope.INCOMING), inputInterface);
+    return new Redirect(
+        protocol, fromPort, toPort, families, Set.of(Scope.INCOMING), inputInterface);
   }
 
   /**
@@ -125,7 +141,8 @@ public record Redirect(
    * #incomingOnly()} to catch nothing but that interface's traffic.
    */
   public Redirect onInterface(String ifname) {
-    return new Redirect(protocol, fromPort, toPort, families, scopes, Optional.of(Checks.interfaceName(ifname)));
+    return new Redirect(
+        protocol, fromPort, toPort, families, scopes, Optional.of(Checks.interfaceName(ifname)));
   }
 
   private Redirect withFamilies(Set<Family> newFamilies) {
@@ -134,13 +151,19 @@ public record Redirect(
 
   /** A short, stable description, e.g. {@code tcp 80 -> 8080 [ipv4, incoming via eth0]}. */
   public String describe() {
-    StringBuilder out = new StringBuilder()
-        .append(protocol.keyword()).append(' ').append(fromPort).append(" -> ").append(toPort);
+    StringBuilder out =
+        new StringBuilder()
+            .append(protocol.keyword())
+            .append(' ')
+            .append(fromPort)
+            .append(" -> ")
+            .append(toPort);
     StringBuilder qualifiers = new StringBuilder();
     if (families.size() == 1) {
       qualifiers.append(families.iterator().next().keyword());
     }
-    if (scopes.size() == 1) {
+    // "incoming via eth0" already says incoming; saying it twice reads as two scopes.
+    if (scopes.size() == 1 && inputInterface.isEmpty()) {
       append(qualifiers, scopes.contains(Scope.INCOMING) ? "incoming" : "local");
     }
     inputInterface.ifPresent(i -> append(qualifiers, "incoming via " + i));

@@ -3,14 +3,15 @@ package dev.privport.core;
 import static dev.privport.core.Checks.check;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.Sets;
 import dev.privport.core.spi.BackendKind;
 import dev.privport.core.spi.PlanRenderers;
-import com.google.common.collect.Sets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -54,7 +55,9 @@ public final class RedirectPlan {
     this.rules = canonicalRules(this.redirects);
   }
 
-  /** A TCP redirect from {@code fromPort} to {@code toPort} for IPv4 and IPv6, incoming and local. */
+  /**
+   * A TCP redirect from {@code fromPort} to {@code toPort} for IPv4 and IPv6, incoming and local.
+   */
   public static RedirectPlan of(int fromPort, int toPort) {
     return builder().add(Redirect.tcp(fromPort, toPort)).build();
   }
@@ -93,12 +96,18 @@ public final class RedirectPlan {
     return rules;
   }
 
-  /** nft ruleset text for {@code nft -f}: replaces the plan's table atomically (module privport-nft). */
+  /**
+   * nft ruleset text for {@code nft -f}: replaces the plan's table atomically (module
+   * privport-nft).
+   */
   public String toNft() {
     return PlanRenderers.render(BackendKind.NFT, this);
   }
 
-  /** {@code iptables}/{@code ip6tables} commands, one a line, for {@code sh -e} (module privport-iptables). */
+  /**
+   * {@code iptables}/{@code ip6tables} commands, one a line, for {@code sh -e} (module
+   * privport-iptables).
+   */
   public String toIptables() {
     return PlanRenderers.render(BackendKind.IPTABLES, this);
   }
@@ -131,14 +140,22 @@ public final class RedirectPlan {
       for (Scope scope : r.scopes()) {
         long iface = 0;
         if (scope == Scope.INCOMING && r.inputInterface().isPresent()) {
-          iface = ifaceIndex.computeIfAbsent(r.inputInterface().get(), name -> {
-            ifaces.add(Optional.of(name));
-            return ifaces.size() - 1;
-          });
+          iface =
+              ifaceIndex.computeIfAbsent(
+                  r.inputInterface().get(),
+                  name -> {
+                    ifaces.add(Optional.of(name));
+                    return ifaces.size() - 1;
+                  });
         }
         for (Family family : r.families()) {
-          claims[n++] = iface << 35 | (long) scope.ordinal() << 34 | (long) r.protocol().ordinal() << 33
-              | (long) r.fromPort() << 17 | (long) family.ordinal() << 16 | r.toPort();
+          claims[n++] =
+              iface << 35
+                  | (long) scope.ordinal() << 34
+                  | (long) r.protocol().ordinal() << 33
+                  | (long) r.fromPort() << 17
+                  | (long) family.ordinal() << 16
+                  | r.toPort();
         }
       }
     }
@@ -159,7 +176,10 @@ public final class RedirectPlan {
       long portKey = claim >>> 17;
       Set<Family> families = ((claim >>> 16) & 1) == 0 ? V4 : V6;
       int k = j;
-      if (families == V4 && k < n && claims[k] >>> 17 == portKey && (claims[k] & 0xFFFF) == (claim & 0xFFFF)) {
+      if (families == V4
+          && k < n
+          && claims[k] >>> 17 == portKey
+          && (claims[k] & 0xFFFF) == (claim & 0xFFFF)) {
         families = BOTH;
         long other = claims[k];
         while (k < n && claims[k] == other) {
@@ -169,13 +189,14 @@ public final class RedirectPlan {
           throw conflict(redirects, other, claims[k]);
         }
       }
-      rules.add(new RedirectRule(
-          Scope.values()[(int) ((claim >>> 34) & 1)],
-          ifaces.get((int) (claim >>> 35)),
-          Protocol.values()[(int) ((claim >>> 33) & 1)],
-          families,
-          (int) ((claim >>> 17) & 0xFFFF),
-          (int) (claim & 0xFFFF)));
+      rules.add(
+          new RedirectRule(
+              Scope.values()[(int) ((claim >>> 34) & 1)],
+              ifaces.get((int) (claim >>> 35)),
+              Protocol.values()[(int) ((claim >>> 33) & 1)],
+              families,
+              (int) ((claim >>> 17) & 0xFFFF),
+              (int) (claim & 0xFFFF)));
       i = k;
     }
     rules.sort(null);
@@ -188,17 +209,35 @@ public final class RedirectPlan {
     Protocol protocol = Protocol.values()[(int) ((a >>> 33) & 1)];
     Family family = Family.values()[(int) ((a >>> 16) & 1)];
     int port = (int) ((a >>> 17) & 0xFFFF);
-    List<Redirect> claimants = redirects.stream()
-        .filter(r -> r.protocol() == protocol && r.fromPort() == port && r.scopes().contains(scope)
-            && r.families().contains(family) && (r.toPort() == (int) (a & 0xFFFF) || r.toPort() == (int) (b & 0xFFFF)))
-        .toList();
+    List<Redirect> claimants =
+        redirects.stream()
+            .filter(
+                r ->
+                    r.protocol() == protocol
+                        && r.fromPort() == port
+                        && r.scopes().contains(scope)
+                        && r.families().contains(family)
+                        && (r.toPort() == (int) (a & 0xFFFF) || r.toPort() == (int) (b & 0xFFFF)))
+            .toList();
     Redirect first = claimants.get(0);
-    Redirect second = claimants.stream().filter(r -> r.toPort() != first.toPort()).findFirst().orElse(first);
-    String via = scope == Scope.INCOMING ? second.inputInterface().map(x -> " via " + x).orElse("") : "";
+    Redirect second =
+        claimants.stream().filter(r -> r.toPort() != first.toPort()).findFirst().orElse(first);
+    String via =
+        scope == Scope.INCOMING ? second.inputInterface().map(x -> " via " + x).orElse("") : "";
     return new IllegalArgumentException(
-        "redirects: " + second.describe() + " conflicts with " + first.describe() + ": both claim "
-            + family.keyword() + " " + scope.name().toLowerCase(java.util.Locale.ROOT) + via + " "
-            + protocol.keyword() + " port " + port);
+        "redirects: "
+            + second.describe()
+            + " conflicts with "
+            + first.describe()
+            + ": both claim "
+            + family.keyword()
+            + " "
+            + scope.name().toLowerCase(Locale.ROOT)
+            + via
+            + " "
+            + protocol.keyword()
+            + " port "
+            + port);
   }
 
   @Override

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One scope's share of a plan, in canonical form: what each backend renders as one rule (or one
- * map entry). {@link RedirectPlan#rules()} derives these from the plan's redirects after folding
+ * One scope's share of a plan, in canonical form: what each backend renders as one rule (or one map
+ * entry). {@link RedirectPlan#rules()} derives these from the plan's redirects after folding
  * overlaps, so no backend has to repeat that logic and every backend renders the same set.
  *
  * @param scope the single scope this rule acts in
@@ -43,7 +43,8 @@ public record RedirectRule(
   public RedirectRule {
     families = Sets.immutableEnumSet(families);
     if (scope == Scope.LOCAL && inputInterface.isPresent()) {
-      throw new IllegalArgumentException("inputInterface must be empty for LOCAL rules, got " + inputInterface);
+      throw new IllegalArgumentException(
+          "inputInterface must be empty for LOCAL rules, got " + inputInterface);
     }
   }
 

@@ -8,8 +8,8 @@ public enum Scope {
    */
   INCOMING,
   /**
-   * Connections this host makes to itself, such as {@code curl http://localhost/} (the output
-   * hook, traffic leaving on {@code lo}).
+   * Connections this host makes to itself, such as {@code curl http://localhost/} (the output hook,
+   * traffic leaving on {@code lo}).
    */
   LOCAL
 }

@@ -1,5 +1,6 @@
 package dev.privport.core;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,7 +28,8 @@ public record Step(Command command, Optional<Command> guard, Kind kind) {
 
   public Step {
     if ((kind == Kind.ALWAYS) != guard.isEmpty()) {
-      throw new IllegalArgumentException("guard must be present exactly when kind is not ALWAYS, got " + kind);
+      throw new IllegalArgumentException(
+          "guard must be present exactly when kind is not ALWAYS, got " + kind);
     }
   }
 
@@ -73,7 +75,7 @@ public record Step(Command command, Optional<Command> guard, Kind kind) {
   }
 
   /** Executes {@code steps} in order with {@code runner}; the first failing command stops them. */
-  public static void executeAll(java.util.List<Step> steps, Runner runner) {
+  public static void executeAll(List<Step> steps, Runner runner) {
     steps.forEach(s -> s.execute(runner));
   }
 

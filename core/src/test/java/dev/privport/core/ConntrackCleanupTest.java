@@ -22,30 +22,37 @@ class ConntrackCleanupTest {
 
   @Test
   void oneCommandPerUdpPortNamingTheFamilyOnlyWhenThereIsOne() {
-    RedirectPlan plan = RedirectPlan.builder()
-        .tcp(80, 8080)
-        .udp(514, 5514)
-        .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly())
-        .add(Redirect.udp(69, 6969).ipv6Only().localOnly())
-        .add(Redirect.udp(162, 1162).ipv4Only().localOnly())
-        .build();
-    assertThat(lines(ConntrackCleanup.forPlan(plan))).containsExactly(
-        "conntrack -D -f ipv6 -p udp --orig-port-dst 69",
-        "conntrack -D -f ipv4 -p udp --orig-port-dst 162",
-        "conntrack -D -p udp --orig-port-dst 514");
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .tcp(80, 8080)
+            .udp(514, 5514)
+            .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly())
+            .add(Redirect.udp(69, 6969).ipv6Only().localOnly())
+            .add(Redirect.udp(162, 1162).ipv4Only().localOnly())
+            .build();
+    assertThat(lines(ConntrackCleanup.forPlan(plan)))
+        .containsExactly(
+            "conntrack -D -f ipv6 -p udp --orig-port-dst 69",
+            "conntrack -D -f ipv4 -p udp --orig-port-dst 162",
+            "conntrack -D -p udp --orig-port-dst 514");
   }
 
   @Test
   void aPortInTwoRedirectsOfDifferentFamiliesCoversBoth() {
-    RedirectPlan plan = RedirectPlan.of(Redirect.udp(514, 5514).ipv4Only(), Redirect.udp(514, 5514).ipv6Only().localOnly());
-    assertThat(lines(ConntrackCleanup.forPlan(plan))).containsExactly("conntrack -D -p udp --orig-port-dst 514");
+    RedirectPlan plan =
+        RedirectPlan.of(
+            Redirect.udp(514, 5514).ipv4Only(), Redirect.udp(514, 5514).ipv6Only().localOnly());
+    assertThat(lines(ConntrackCleanup.forPlan(plan)))
+        .containsExactly("conntrack -D -p udp --orig-port-dst 514");
   }
 
   @Test
   void rangesCountEveryPortAndManyPortsBecomeOneCommand() {
-    RedirectPlan few = RedirectPlan.builder().udpRange(5000, 5000 + ConntrackCleanup.MAX_PORTS - 1, 6000).build();
+    RedirectPlan few =
+        RedirectPlan.builder().udpRange(5000, 5000 + ConntrackCleanup.MAX_PORTS - 1, 6000).build();
     assertThat(ConntrackCleanup.forPlan(few).commands()).hasSize(ConntrackCleanup.MAX_PORTS);
-    RedirectPlan many = RedirectPlan.builder().udpRange(5000, 5000 + ConntrackCleanup.MAX_PORTS, 6000).build();
+    RedirectPlan many =
+        RedirectPlan.builder().udpRange(5000, 5000 + ConntrackCleanup.MAX_PORTS, 6000).build();
     assertThat(lines(ConntrackCleanup.forPlan(many))).containsExactly("conntrack -D -p udp");
   }
 
@@ -58,31 +65,45 @@ class ConntrackCleanupTest {
   @Test
   void nothingToDeleteIsSuccessAndEveryCommandRuns() {
     List<Command> ran = new ArrayList<>();
-    ConntrackCleanup cleanup = ConntrackCleanup.forPlan(RedirectPlan.builder().udp(162, 1162).udp(514, 5514).build());
-    cleanup.execute(c -> {
-      ran.add(c);
-      return c.argv().contains("162")
-          ? new Command.Outcome(0, "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.\n")
-          : new Command.Outcome(1, "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n");
-    });
+    ConntrackCleanup cleanup =
+        ConntrackCleanup.forPlan(RedirectPlan.builder().udp(162, 1162).udp(514, 5514).build());
+    cleanup.execute(
+        c -> {
+          ran.add(c);
+          return c.argv().contains("162")
+              ? new Command.Outcome(
+                  0, "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.\n")
+              : new Command.Outcome(
+                  1, "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n");
+        });
     assertThat(ran).isEqualTo(cleanup.commands());
   }
 
   @Test
   void aRealFailureNamesTheCommandAndConntracksReason() {
-    ConntrackCleanup cleanup = ConntrackCleanup.forPlan(RedirectPlan.builder().udp(514, 5514).build());
-    assertThatThrownBy(() -> cleanup.execute(c -> new Command.Outcome(1,
-            "conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n")))
+    ConntrackCleanup cleanup =
+        ConntrackCleanup.forPlan(RedirectPlan.builder().udp(514, 5514).build());
+    assertThatThrownBy(
+            () ->
+                cleanup.execute(
+                    c ->
+                        new Command.Outcome(
+                            1,
+                            "conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n")))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("conntrack -D -p udp --orig-port-dst 514 exited 1: conntrack v1.4.7 (conntrack-tools): Operation failed: "
-            + "sorry, you must be root or get CAP_NET_ADMIN capability to do this");
-    assertThatThrownBy(() -> cleanup.execute(c -> new Command.Outcome(127, "Cannot run program \"conntrack\"")))
+        .hasMessage(
+            "conntrack -D -p udp --orig-port-dst 514 exited 1: conntrack v1.4.7 (conntrack-tools): Operation failed: "
+                + "sorry, you must be root or get CAP_NET_ADMIN capability to do this");
+    assertThatThrownBy(
+            () ->
+                cleanup.execute(c -> new Command.Outcome(127, "Cannot run program \"conntrack\"")))
         .hasMessageContaining("exited 127");
   }
 
   @Test
   void theSubprocessRunnerReportsAMissingProgramAs127() {
-    Command.Outcome r = ConntrackCleanup.Runner.subprocess().run(Command.of("privport-no-such-program-x"));
+    Command.Outcome r =
+        ConntrackCleanup.Runner.subprocess().run(Command.of("privport-no-such-program-x"));
     assertThat(r.exitStatus()).isEqualTo(127);
     assertThat(r.output()).contains("privport-no-such-program-x");
   }
@@ -90,11 +111,17 @@ class ConntrackCleanupTest {
   @Test
   void theNoteForRenderedTextListsThePortsInOrderAndOnlyForUdp() {
     assertThat(ConntrackCleanup.note(RedirectPlan.of(80, 8080))).isEmpty();
-    RedirectPlan plan = RedirectPlan.builder().add(Redirect.udp(514, 5514).incomingOnly()).add(Redirect.udp(162, 1162).localOnly()).build();
-    assertThat(ConntrackCleanup.note(plan)).isEqualTo(
-        "# UDP flows that began before an apply or a remove keep their old path until cleared:\n"
-            + "#   conntrack -D -p udp --orig-port-dst PORT   (PORT: 162 514)\n");
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .add(Redirect.udp(514, 5514).incomingOnly())
+            .add(Redirect.udp(162, 1162).localOnly())
+            .build();
+    assertThat(ConntrackCleanup.note(plan))
+        .isEqualTo(
+            "# UDP flows that began before an apply or a remove keep their old path until cleared:\n"
+                + "#   conntrack -D -p udp --orig-port-dst PORT   (PORT: 162 514)\n");
     RedirectPlan many = RedirectPlan.builder().udpRange(5000, 5019, 6000).build();
-    assertThat(ConntrackCleanup.udpPorts(many.rules())).isEqualTo("5000 5001 5002 5003 5004 5005 5006 5007 ... (20 ports)");
+    assertThat(ConntrackCleanup.udpPorts(many.rules()))
+        .isEqualTo("5000 5001 5002 5003 5004 5005 5006 5007 ... (20 ports)");
   }
 }

@@ -16,49 +16,80 @@ class RedirectPlanTest {
     assertThat(plan.redirects()).containsExactly(Redirect.tcp(80, 8080));
     assertThat(plan.name()).isEmpty();
     assertThat(plan.qualifiedName()).isEqualTo("privport");
-    assertThat(plan.rules()).containsExactly(
-        new RedirectRule(Scope.INCOMING, Optional.empty(), Protocol.TCP, Set.of(Family.IPV4, Family.IPV6), 80, 8080),
-        new RedirectRule(Scope.LOCAL, Optional.empty(), Protocol.TCP, Set.of(Family.IPV4, Family.IPV6), 80, 8080));
+    assertThat(plan.rules())
+        .containsExactly(
+            new RedirectRule(
+                Scope.INCOMING,
+                Optional.empty(),
+                Protocol.TCP,
+                Set.of(Family.IPV4, Family.IPV6),
+                80,
+                8080),
+            new RedirectRule(
+                Scope.LOCAL,
+                Optional.empty(),
+                Protocol.TCP,
+                Set.of(Family.IPV4, Family.IPV6),
+                80,
+                8080));
   }
 
   @Test
   void namedPlansGetTheirOwnObjects() {
-    assertThat(RedirectPlan.builder().name("web").tcp(80, 8080).build().qualifiedName()).isEqualTo("privport-web");
+    assertThat(RedirectPlan.builder().name("web").tcp(80, 8080).build().qualifiedName())
+        .isEqualTo("privport-web");
   }
 
   @Test
   void identicalDuplicatesFoldIntoOne() {
-    RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).tcp(80, 8080).add(Redirect.tcp(80, 8080).ipv4Only()).build();
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .tcp(80, 8080)
+            .tcp(80, 8080)
+            .add(Redirect.tcp(80, 8080).ipv4Only())
+            .build();
     assertThat(plan.redirects()).hasSize(2);
-    assertThat(plan.rules()).hasSize(2); // overlapping claims fold too: one incoming rule, one local rule
+    assertThat(plan.rules())
+        .hasSize(2); // overlapping claims fold too: one incoming rule, one local rule
   }
 
   @Test
   void conflictingTargetsAreRefusedNamingBoth() {
-    assertThatThrownBy(() -> RedirectPlan.builder().tcp(80, 8080).add(Redirect.tcp(80, 9090).ipv6Only().localOnly()).build())
+    assertThatThrownBy(
+            () ->
+                RedirectPlan.builder()
+                    .tcp(80, 8080)
+                    .add(Redirect.tcp(80, 9090).ipv6Only().localOnly())
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("redirects: tcp 80 -> 9090 [ipv6, local] conflicts with tcp 80 -> 8080: both claim ipv6 local tcp port 80");
+        .hasMessage(
+            "redirects: tcp 80 -> 9090 [ipv6, local] conflicts with tcp 80 -> 8080: both claim ipv6 local tcp port 80");
   }
 
   @Test
   void differentFamiliesProtocolsOrInterfacesMayDiffer() {
-    RedirectPlan plan = RedirectPlan.builder()
-        .add(Redirect.tcp(80, 8080).ipv4Only())
-        .add(Redirect.tcp(80, 8081).ipv6Only())
-        .udp(80, 8082)
-        .add(Redirect.tcp(80, 8083).onInterface("eth0").incomingOnly().ipv4Only())
-        .build();
-    assertThat(plan.rules()).extracting(RedirectRule::toPort).containsExactly(8083, 8080, 8081, 8082, 8080, 8081, 8082);
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .add(Redirect.tcp(80, 8080).ipv4Only())
+            .add(Redirect.tcp(80, 8081).ipv6Only())
+            .udp(80, 8082)
+            .add(Redirect.tcp(80, 8083).onInterface("eth0").incomingOnly().ipv4Only())
+            .build();
+    assertThat(plan.rules())
+        .extracting(RedirectRule::toPort)
+        .containsExactly(8083, 8080, 8081, 8082, 8080, 8081, 8082);
   }
 
   @Test
   void rulesAreOrderedMostSpecificInterfaceFirst() {
-    RedirectPlan plan = RedirectPlan.builder()
-        .add(Redirect.tcp(80, 8080).incomingOnly())
-        .add(Redirect.tcp(80, 8081).incomingOnly().onInterface("eth+"))
-        .add(Redirect.tcp(80, 8082).incomingOnly().onInterface("eth0"))
-        .build();
-    assertThat(plan.rules()).extracting(r -> r.inputInterface().orElse("*"))
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .add(Redirect.tcp(80, 8080).incomingOnly())
+            .add(Redirect.tcp(80, 8081).incomingOnly().onInterface("eth+"))
+            .add(Redirect.tcp(80, 8082).incomingOnly().onInterface("eth0"))
+            .build();
+    assertThat(plan.rules())
+        .extracting(r -> r.inputInterface().orElse("*"))
         .containsExactly("eth0", "eth+", "*");
   }
 
@@ -70,7 +101,19 @@ class RedirectPlanTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "Web", "1web", "web_1", "web;rm", "thirteen-char", "w b", "wéb", "web\"", "-web"})
+  @ValueSource(
+      strings = {
+        "",
+        "Web",
+        "1web",
+        "web_1",
+        "web;rm",
+        "thirteen-char",
+        "w b",
+        "wéb",
+        "web\"",
+        "-web"
+      })
   void refusesBadNamesNamingFieldAndValue(String name) {
     assertThatThrownBy(() -> RedirectPlan.builder().name(name))
         .isInstanceOf(IllegalArgumentException.class)
@@ -94,13 +137,15 @@ class RedirectPlanTest {
     RedirectPlan plan = RedirectPlan.of(80, 8080);
     assertThatThrownBy(plan::toNft)
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("No privport nft backend on the class path: add the Maven artifact dev.privport:privport-nft");
+        .hasMessage(
+            "No privport nft backend on the class path: add the Maven artifact dev.privport:privport-nft");
     assertThatThrownBy(plan::toIptables).hasMessageContaining("dev.privport:privport-iptables");
     assertThatThrownBy(plan::toFirewalld).hasMessageContaining("dev.privport:privport-firewalld");
   }
 
   @Test
   void lowestFromPort() {
-    assertThat(RedirectPlan.builder().tcp(443, 8443).udp(162, 1162).build().lowestFromPort()).isEqualTo(162);
+    assertThat(RedirectPlan.builder().tcp(443, 8443).udp(162, 1162).build().lowestFromPort())
+        .isEqualTo(162);
   }
 }

@@ -47,13 +47,30 @@ class RedirectTest {
 
   @Test
   void refusesToPortOutOfRangeAndEqualPorts() {
-    assertThatThrownBy(() -> Redirect.udp(80, 0)).hasMessage("toPort must be a port in 1..65535, got 0");
-    assertThatThrownBy(() -> Redirect.tcp(80, 80)).hasMessage("toPort must differ from fromPort 80, got 80");
+    assertThatThrownBy(() -> Redirect.udp(80, 0))
+        .hasMessage("toPort must be a port in 1..65535, got 0");
+    assertThatThrownBy(() -> Redirect.tcp(80, 80))
+        .hasMessage("toPort must differ from fromPort 80, got 80");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "eth0\"", "a b", "eth0;", "x/y", "veth:1", "sixteen-chars-xx", "é0", "eth+0", "..",
-      "$(reboot)", "`id`", "{", "a\nb"})
+  @ValueSource(
+      strings = {
+        "",
+        "eth0\"",
+        "a b",
+        "eth0;",
+        "x/y",
+        "veth:1",
+        "sixteen-chars-xx",
+        "é0",
+        "eth+0",
+        "..",
+        "$(reboot)",
+        "`id`",
+        "{",
+        "a\nb"
+      })
   void refusesBadInterfaceNamesNamingFieldAndValue(String name) {
     assertThatThrownBy(() -> Redirect.tcp(80, 8080).onInterface(name))
         .isInstanceOf(IllegalArgumentException.class)
@@ -62,7 +79,8 @@ class RedirectTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"eth0", "veth1234567890a", "eth+", "br-0a1b2c", "wlp2s0", "vlan.10", "podman0"})
+  @ValueSource(
+      strings = {"eth0", "veth1234567890a", "eth+", "br-0a1b2c", "wlp2s0", "vlan.10", "podman0"})
   void acceptsRealInterfaceNames(String name) {
     assertThat(Redirect.tcp(80, 8080).onInterface(name).inputInterface()).contains(name);
   }
@@ -70,16 +88,23 @@ class RedirectTest {
   @Test
   void interfaceNeedsTheIncomingScope() {
     assertThatThrownBy(() -> Redirect.tcp(80, 8080).localOnly().onInterface("eth0"))
-        .hasMessage("interface applies to INCOMING traffic only, but this redirect is LOCAL only, got \"eth0\"");
+        .hasMessage(
+            "interface applies to INCOMING traffic only, but this redirect is LOCAL only, got \"eth0\"");
     assertThatThrownBy(() -> Redirect.tcp(80, 8080).onInterface("eth0").localOnly())
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void refusesEmptySets() {
-    assertThatThrownBy(() -> new Redirect(Protocol.TCP, 80, 8080, Set.of(), Set.of(Scope.LOCAL), Optional.empty()))
+    assertThatThrownBy(
+            () ->
+                new Redirect(
+                    Protocol.TCP, 80, 8080, Set.of(), Set.of(Scope.LOCAL), Optional.empty()))
         .hasMessageStartingWith("families must name IPV4, IPV6 or both");
-    assertThatThrownBy(() -> new Redirect(Protocol.TCP, 80, 8080, Set.of(Family.IPV4), Set.of(), Optional.empty()))
+    assertThatThrownBy(
+            () ->
+                new Redirect(
+                    Protocol.TCP, 80, 8080, Set.of(Family.IPV4), Set.of(), Optional.empty()))
         .hasMessageStartingWith("scopes must name INCOMING, LOCAL or both");
   }
 
@@ -87,21 +112,25 @@ class RedirectTest {
   void describesItself() {
     assertThat(Redirect.tcp(80, 8080).describe()).isEqualTo("tcp 80 -> 8080");
     assertThat(Redirect.udp(514, 5514).ipv4Only().onInterface("eth0").incomingOnly().describe())
-        .isEqualTo("udp 514 -> 5514 [ipv4, incoming, incoming via eth0]");
+        .isEqualTo("udp 514 -> 5514 [ipv4, incoming via eth0]");
   }
 
   @Test
   void rangesExpandPortByPort() {
     assertThat(Redirect.range(Protocol.TCP, 80, 82, 8080))
         .containsExactly(Redirect.tcp(80, 8080), Redirect.tcp(81, 8081), Redirect.tcp(82, 8082));
-    assertThat(RedirectPlan.builder().udpRange(1000, 1999, 11000).build().redirects()).hasSize(1000);
+    assertThat(RedirectPlan.builder().udpRange(1000, 1999, 11000).build().redirects())
+        .hasSize(1000);
   }
 
   @Test
   void rangesAreValidated() {
-    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 90, 80, 8080)).hasMessage("fromLast must not be below fromFirst 90, got 80");
-    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 80, 89, 65530)).hasMessage("toFirst must leave room for 10 ports below 65536, got 65530");
-    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 0, 89, 8080)).hasMessageStartingWith("fromFirst must be a port");
+    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 90, 80, 8080))
+        .hasMessage("fromLast must not be below fromFirst 90, got 80");
+    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 80, 89, 65530))
+        .hasMessage("toFirst must leave room for 10 ports below 65536, got 65530");
+    assertThatThrownBy(() -> Redirect.range(Protocol.TCP, 0, 89, 8080))
+        .hasMessageStartingWith("fromFirst must be a port");
   }
 
   @Test

@@ -18,7 +18,13 @@ public final class Cmd {
     public Result orThrow() {
       if (exitCode != 0) {
         throw new IllegalStateException(
-            String.join(" ", argv) + " exited " + exitCode + "\nstdout: " + stdout + "\nstderr: " + stderr);
+            String.join(" ", argv)
+                + " exited "
+                + exitCode
+                + "\nstdout: "
+                + stdout
+                + "\nstderr: "
+                + stderr);
       }
       return this;
     }
@@ -38,7 +44,8 @@ public final class Cmd {
     ProcessBuilder pb = new ProcessBuilder(new dev.privport.core.Command(argv).resolvedArgv());
     pb.environment().put("LC_ALL", "C");
     // Programs the command starts in turn (unshare -> nft) look in the same places Kernel checks.
-    pb.environment().put("PATH", pb.environment().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
+    pb.environment()
+        .put("PATH", pb.environment().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
     Process p;
     try {
       p = pb.start();
@@ -69,13 +76,14 @@ public final class Cmd {
 
   /** Reads {@code in} to its end in the background, as UTF-8; closes it. */
   public static CompletableFuture<String> drain(java.io.InputStream in) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (in) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "";
-      }
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            return "";
+          }
+        });
   }
 
   /** Concatenates prefix and rest. */

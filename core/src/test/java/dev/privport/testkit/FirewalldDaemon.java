@@ -35,7 +35,9 @@ public final class FirewalldDaemon implements AutoCloseable {
     try {
       fw = new FirewalldDaemon(ns, Files.createTempDirectory("privport-firewalld-"));
       Files.createDirectories(fw.configDir());
-      Files.writeString(fw.dir.resolve("bus.conf"), """
+      Files.writeString(
+          fw.dir.resolve("bus.conf"),
+          """
           <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
            "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
           <busconfig>
@@ -48,18 +50,32 @@ public final class FirewalldDaemon implements AutoCloseable {
               <allow receive_sender="*"/>
             </policy>
           </busconfig>
-          """.formatted(fw.busAddress));
+          """
+              .formatted(fw.busAddress));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
     try {
-      fw.processes.add(ns.spawn(List.of("dbus-daemon", "--config-file=" + fw.dir.resolve("bus.conf"), "--nofork", "--nopidfile"),
-          fw.dir.resolve("dbus.log")));
+      fw.processes.add(
+          ns.spawn(
+              List.of(
+                  "dbus-daemon",
+                  "--config-file=" + fw.dir.resolve("bus.conf"),
+                  "--nofork",
+                  "--nopidfile"),
+              fw.dir.resolve("dbus.log")));
       fw.await(() -> Files.exists(fw.dir.resolve("bus.sock")), "the private D-Bus socket");
-      fw.processes.add(ns.spawn(List.of("env", "DBUS_SYSTEM_BUS_ADDRESS=" + fw.busAddress, "sh", "-c",
-              "mount -t tmpfs tmpfs /run && mkdir -p /run/firewalld && exec firewalld --nofork --nopid"
-                  + " --log-target console --system-config " + fw.configDir()),
-          fw.dir.resolve("firewalld.log")));
+      fw.processes.add(
+          ns.spawn(
+              List.of(
+                  "env",
+                  "DBUS_SYSTEM_BUS_ADDRESS=" + fw.busAddress,
+                  "sh",
+                  "-c",
+                  "mount -t tmpfs tmpfs /run && mkdir -p /run/firewalld && exec firewalld --nofork --nopid"
+                      + " --log-target console --system-config "
+                      + fw.configDir()),
+              fw.dir.resolve("firewalld.log")));
       fw.await(() -> fw.cmd("--state").ok(), "firewalld to answer --state");
       return fw;
     } catch (RuntimeException e) {
@@ -94,7 +110,8 @@ public final class FirewalldDaemon implements AutoCloseable {
 
   /** Runs {@code firewall-cmd args} against this firewalld. */
   public Cmd.Result cmd(String... args) {
-    List<String> argv = new ArrayList<>(List.of("env", "DBUS_SYSTEM_BUS_ADDRESS=" + busAddress, "firewall-cmd"));
+    List<String> argv =
+        new ArrayList<>(List.of("env", "DBUS_SYSTEM_BUS_ADDRESS=" + busAddress, "firewall-cmd"));
     argv.addAll(List.of(args));
     return ns.exec(argv.toArray(String[]::new));
   }

@@ -2,6 +2,7 @@ package dev.privport.testkit;
 
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import java.util.Arrays;
 import java.util.List;
 
 /** Shared test data: rules that belong to someone else, and plans of every shape. */
@@ -9,7 +10,8 @@ public final class Fixtures {
   private Fixtures() {}
 
   /** Foreign nft tables: a Docker-shaped {@code ip nat} table and an {@code inet} filter table. */
-  public static final String FOREIGN_NFT = """
+  public static final String FOREIGN_NFT =
+      """
       table ip nat {
       	chain DOCKER {
       		tcp dport 9999 counter dnat to 192.0.2.9:80
@@ -33,7 +35,8 @@ public final class Fixtures {
    * flows whether or not a plan is present, as on a real host; in a bare namespace the tracker
    * starts only with the plan's own nat chains, and stops with them.
    */
-  public static final String STATEFUL_HOST_NFT = """
+  public static final String STATEFUL_HOST_NFT =
+      """
       table inet privport-test-host {
       	chain input {
       		type filter hook input priority 0; policy accept;
@@ -46,7 +49,8 @@ public final class Fixtures {
       """;
 
   /** Deletes the stateful host's table, declaring it first so that an absent one is no error. */
-  private static final String NO_STATEFUL_HOST_NFT = "table inet privport-test-host\ndelete table inet privport-test-host\n";
+  private static final String NO_STATEFUL_HOST_NFT =
+      "table inet privport-test-host\ndelete table inet privport-test-host\n";
 
   /** Loads {@link #STATEFUL_HOST_NFT} into {@code ns}, replacing an earlier copy. */
   public static void statefulHost(Netns ns) {
@@ -72,8 +76,34 @@ public final class Fixtures {
   public static void foreignIptables(Netns ns) {
     for (String tool : List.of("iptables", "ip6tables")) {
       ns.sh(tool, "-w", "-t", "nat", "-N", "DOCKER");
-      ns.sh(tool, "-w", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "9999", "-j", "REDIRECT", "--to-ports", "80");
-      ns.sh(tool, "-w", "-t", "nat", "-A", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "DOCKER");
+      ns.sh(
+          tool,
+          "-w",
+          "-t",
+          "nat",
+          "-A",
+          "DOCKER",
+          "-p",
+          "tcp",
+          "--dport",
+          "9999",
+          "-j",
+          "REDIRECT",
+          "--to-ports",
+          "80");
+      ns.sh(
+          tool,
+          "-w",
+          "-t",
+          "nat",
+          "-A",
+          "PREROUTING",
+          "-m",
+          "addrtype",
+          "--dst-type",
+          "LOCAL",
+          "-j",
+          "DOCKER");
     }
   }
 
@@ -87,17 +117,26 @@ public final class Fixtures {
 
   /** {@code iptables-save -t nat} of both families, without its timestamped comments. */
   public static String natState(Netns ns) {
-    return java.util.Arrays.stream((ns.sh("iptables-save", "-t", "nat") + ns.sh("ip6tables-save", "-t", "nat")).split("\n"))
+    return Arrays.stream(
+            (ns.sh("iptables-save", "-t", "nat") + ns.sh("ip6tables-save", "-t", "nat"))
+                .split("\n"))
         .filter(l -> !l.startsWith("#"))
         .collect(java.util.stream.Collectors.joining("\n"));
   }
 
-  /** Plans of every shape: the one-liner, and a named mix of protocols, families, scopes and a wildcard. */
+  /**
+   * Plans of every shape: the one-liner, and a named mix of protocols, families, scopes and a
+   * wildcard.
+   */
   public static List<RedirectPlan> plansOfEveryShape() {
     return List.of(
         RedirectPlan.of(80, 8080),
-        RedirectPlan.builder().name("mix").tcp(443, 8443).udp(514, 5514)
+        RedirectPlan.builder()
+            .name("mix")
+            .tcp(443, 8443)
+            .udp(514, 5514)
             .add(Redirect.udp(162, 1162).ipv4Only().incomingOnly().onInterface("eth+"))
-            .add(Redirect.tcp(25, 2525).ipv6Only().localOnly()).build());
+            .add(Redirect.tcp(25, 2525).ipv6Only().localOnly())
+            .build());
   }
 }

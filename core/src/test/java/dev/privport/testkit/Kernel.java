@@ -38,7 +38,8 @@ public final class Kernel {
 
   /** Requires root, which network namespaces with {@code ip netns} need. */
   public static void requireRoot() {
-    require(isRoot(), "this test needs root to create network namespaces (run as root, or see README)");
+    require(
+        isRoot(), "this test needs root to create network namespaces (run as root, or see README)");
     requireCommand("ip");
   }
 

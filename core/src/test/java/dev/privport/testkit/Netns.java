@@ -46,7 +46,12 @@ public final class Netns implements AutoCloseable {
     try {
       ns.exec("ip", "link", "set", "lo", "up").orThrow();
       // Interfaces created from now on get usable IPv6 addresses at once (no DAD wait).
-      ns.exec("sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_dad=0").orThrow();
+      ns.exec(
+              "sysctl",
+              "-qw",
+              "net.ipv6.conf.default.accept_dad=0",
+              "net.ipv6.conf.all.accept_dad=0")
+          .orThrow();
     } catch (RuntimeException e) {
       ns.close();
       throw e;
@@ -97,10 +102,12 @@ public final class Netns implements AutoCloseable {
 
   /** Runs {@code task} on a new thread that has entered this namespace, and returns its result. */
   public <T> T call(Callable<T> task) {
-    FutureTask<T> future = new FutureTask<>(() -> {
-      enter();
-      return task.call();
-    });
+    FutureTask<T> future =
+        new FutureTask<>(
+            () -> {
+              enter();
+              return task.call();
+            });
     Thread thread = new Thread(future, "netns-" + name);
     thread.setDaemon(true);
     thread.start();
@@ -121,10 +128,11 @@ public final class Netns implements AutoCloseable {
 
   /** Runs {@code task} inside the namespace. */
   public void run(Runnable task) {
-    call(() -> {
-      task.run();
-      return null;
-    });
+    call(
+        () -> {
+          task.run();
+          return null;
+        });
   }
 
   /** Moves the calling thread into this namespace, and proves it did before anything else runs. */

@@ -16,10 +16,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * What every backend must do on a real kernel, proven with real traffic in a {@link Lab}: a backend's
- * kernel test extends this and says how to apply and remove a plan on the lab's host. Listeners on
- * the host answer on 80, 81, 8080 and 8081, the server on 80; each check first proves that the
- * traffic is <em>not</em> redirected without the plan, so no check here can pass vacuously.
+ * What every backend must do on a real kernel, proven with real traffic in a {@link Lab}: a
+ * backend's kernel test extends this and says how to apply and remove a plan on the lab's host.
+ * Listeners on the host answer on 80, 81, 8080 and 8081, the server on 80; each check first proves
+ * that the traffic is <em>not</em> redirected without the plan, so no check here can pass
+ * vacuously.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class RedirectContract {
@@ -93,7 +94,12 @@ public abstract class RedirectContract {
   }
 
   @ParameterizedTest(name = "{0} to {1}")
-  @CsvSource({"tcp, " + Lab.HOST_V4, "tcp, " + Lab.HOST_V6, "udp, " + Lab.HOST_V4, "udp, " + Lab.HOST_V6})
+  @CsvSource({
+    "tcp, " + Lab.HOST_V4,
+    "tcp, " + Lab.HOST_V6,
+    "udp, " + Lab.HOST_V4,
+    "udp, " + Lab.HOST_V6
+  })
   void incomingTrafficIsRedirected(String protocol, String address) {
     assertThat(fromClient(protocol, address, 80)).as("before apply").isEqualTo("port=80");
     apply(tcpAndUdp80());
@@ -112,11 +118,18 @@ public abstract class RedirectContract {
   }
 
   @ParameterizedTest(name = "{0} to {1}")
-  @CsvSource({"tcp, " + Lab.SERVER_V4, "tcp, " + Lab.SERVER_V6, "udp, " + Lab.SERVER_V4, "udp, " + Lab.SERVER_V6})
+  @CsvSource({
+    "tcp, " + Lab.SERVER_V4,
+    "tcp, " + Lab.SERVER_V6,
+    "udp, " + Lab.SERVER_V4,
+    "udp, " + Lab.SERVER_V6
+  })
   void routedTrafficIsNeverRedirected(String protocol, String address) {
     apply(tcpAndUdp80());
     assertThat(fromClient(protocol, Lab.HOST_V4, 80)).as("the plan is live").isEqualTo("port=8080");
-    assertThat(fromClient(protocol, address, 80)).as("the server's own listener answers").isEqualTo("port=80");
+    assertThat(fromClient(protocol, address, 80))
+        .as("the server's own listener answers")
+        .isEqualTo("port=80");
   }
 
   @Test
@@ -130,7 +143,8 @@ public abstract class RedirectContract {
 
   @Test
   void scopeRestrictionsHold() {
-    apply(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly(), Redirect.tcp(81, 8081).localOnly()));
+    apply(
+        RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly(), Redirect.tcp(81, 8081).localOnly()));
     assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
     assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=80");
     assertThat(fromClient("tcp", Lab.HOST_V4, 81)).isEqualTo("port=81");
@@ -150,7 +164,9 @@ public abstract class RedirectContract {
     apply(RedirectPlan.of(Redirect.tcp(80, 8080).onInterface(ifname)));
     assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo(expected);
     assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo(expected);
-    assertThat(fromHost("tcp", "127.0.0.1", 80)).as("LOCAL is not restricted").isEqualTo("port=8080");
+    assertThat(fromHost("tcp", "127.0.0.1", 80))
+        .as("LOCAL is not restricted")
+        .isEqualTo("port=8080");
   }
 
   @Test
@@ -173,7 +189,8 @@ public abstract class RedirectContract {
    */
   @ParameterizedTest(name = "{0} to {1}")
   @CsvSource({"client, " + Lab.HOST_V4, "client, " + Lab.HOST_V6, "host, 127.0.0.1", "host, ::1"})
-  void udpFlowsThatBeganEarlierFollowTheChangeAfterTheConntrackCleanup(String side, String address) {
+  void udpFlowsThatBeganEarlierFollowTheChangeAfterTheConntrackCleanup(
+      String side, String address) {
     RedirectPlan plan = RedirectPlan.builder().udp(80, 8080).build();
     ConntrackCleanup cleanup = ConntrackCleanup.forPlan(plan);
     Netns sender = side.equals("client") ? lab.client : lab.host;
@@ -181,11 +198,15 @@ public abstract class RedirectContract {
     try (Echo.UdpFlow flow = sender.call(() -> new Echo.UdpFlow(address, 80, 5140))) {
       assertThat(flow.exchange()).as("before apply").isEqualTo("port=80");
       apply(plan);
-      assertThat(flow.exchange()).as("after apply, the flow keeps its first path").isEqualTo("port=80");
+      assertThat(flow.exchange())
+          .as("after apply, the flow keeps its first path")
+          .isEqualTo("port=80");
       cleanup.execute(this::inHost);
       assertThat(flow.exchange()).as("after apply and cleanup").isEqualTo("port=8080");
       remove(plan);
-      assertThat(flow.exchange()).as("after remove, the flow keeps its redirect").isEqualTo("port=8080");
+      assertThat(flow.exchange())
+          .as("after remove, the flow keeps its redirect")
+          .isEqualTo("port=8080");
       cleanup.execute(this::inHost);
       assertThat(flow.exchange()).as("after remove and cleanup").isEqualTo("port=80");
     } finally {

@@ -33,14 +33,17 @@ public final class SkipReporter implements TestExecutionListener {
 
   /** The class (and method) a test identifier stands for, else its display name. */
   private static String name(TestIdentifier test) {
-    return test.getSource().flatMap(source -> {
-      if (source instanceof ClassSource c) {
-        return Optional.of(c.getClassName());
-      }
-      if (source instanceof MethodSource m) {
-        return Optional.of(m.getClassName() + "." + m.getMethodName());
-      }
-      return Optional.empty();
-    }).orElse(test.getDisplayName());
+    return test.getSource()
+        .flatMap(
+            source -> {
+              if (source instanceof ClassSource c) {
+                return Optional.of(c.getClassName());
+              }
+              if (source instanceof MethodSource m) {
+                return Optional.of(m.getClassName() + "." + m.getMethodName());
+              }
+              return Optional.empty();
+            })
+        .orElse(test.getDisplayName());
   }
 }

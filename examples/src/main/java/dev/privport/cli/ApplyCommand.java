@@ -16,23 +16,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code privport apply}: apply the plan in-process through libnftables (root). */
-@Command(name = "apply", mixinStandardHelpOptions = true,
-    description = {"Apply the plan through libnftables in one transaction (needs root).",
-        "With --try SECONDS: keep it only if 'yes' is typed in time; otherwise the",
-        "plan's previous state is put back (exit 4).",
-        "Tracked UDP flows to the plan's ports are cleared, so senders that never",
-        "pause follow the change (conntrack; --keep-flows to skip)."})
+@Command(
+    name = "apply",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Apply the plan through libnftables in one transaction (needs root).",
+      "With --try SECONDS: keep it only if 'yes' is typed in time; otherwise the",
+      "plan's previous state is put back (exit 4).",
+      "Tracked UDP flows to the plan's ports are cleared, so senders that never",
+      "pause follow the change (conntrack; --keep-flows to skip)."
+    })
 final class ApplyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
   @Mixin FlowOptions flows;
 
-  @Option(names = "--try", paramLabel = "SECONDS", description = "roll back unless confirmed within SECONDS")
+  @Option(
+      names = "--try",
+      paramLabel = "SECONDS",
+      description = "roll back unless confirmed within SECONDS")
   Integer trySeconds;
 
   @Override
@@ -46,12 +53,18 @@ final class ApplyCommand implements Callable<Integer> {
       String previous = previousState(nft, p);
       Set<RedirectRule> affected = FlowOptions.affectedBy(p, nft);
       nft.apply(p);
-      out.println("applied: table inet " + NftRenderer.tableName(p) + " (" + p.redirects().size() + " redirects)");
+      out.println(
+          "applied: table inet "
+              + NftRenderer.tableName(p)
+              + " ("
+              + p.redirects().size()
+              + " redirects)");
       flows.forgetEarlierFlows(affected, out, spec.commandLine().getErr());
       if (trySeconds == null) {
         return Privport.OK;
       }
-      out.println("Type 'yes' within " + trySeconds + " seconds to keep it; otherwise it is rolled back.");
+      out.println(
+          "Type 'yes' within " + trySeconds + " seconds to keep it; otherwise it is rolled back.");
       out.flush();
       if (confirmed(trySeconds)) {
         out.println("kept.");
@@ -80,16 +93,20 @@ final class ApplyCommand implements Callable<Integer> {
 
   /** Waits for a line on stdin; end of input or silence until the deadline means no. */
   private static boolean confirmed(int seconds) throws InterruptedException {
-    CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-      } catch (java.io.IOException e) {
-        return null;
-      }
-    });
+    CompletableFuture<String> answer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                    .readLine();
+              } catch (java.io.IOException e) {
+                return null;
+              }
+            });
     try {
       String line = answer.get(seconds, TimeUnit.SECONDS);
-      return line != null && (line.trim().equalsIgnoreCase("yes") || line.trim().equalsIgnoreCase("y"));
+      return line != null
+          && (line.trim().equalsIgnoreCase("yes") || line.trim().equalsIgnoreCase("y"));
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       return false;
     }

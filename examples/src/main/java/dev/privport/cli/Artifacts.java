@@ -5,8 +5,8 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.remedy.Remedies;
 import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.firewalld.HostAddresses;
-import dev.privport.iptables.IptablesRendering;
 import dev.privport.iptables.IptablesRenderer;
+import dev.privport.iptables.IptablesRendering;
 import dev.privport.nft.NftRenderer;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,8 @@ final class Artifacts {
    * The artifacts of {@code backend}; for {@link Backend#all}, of every backend that can express
    * the plan ({@code skipped} collects why the others were left out).
    */
-  static List<Artifact> render(RedirectPlan plan, Backend backend, Optional<HostAddresses> hosts, List<String> skipped) {
+  static List<Artifact> render(
+      RedirectPlan plan, Backend backend, Optional<HostAddresses> hosts, List<String> skipped) {
     List<Artifact> out = new ArrayList<>();
     String q = plan.qualifiedName();
     if (backend == Backend.nft || backend == Backend.all) {
@@ -50,7 +51,10 @@ final class Artifacts {
       out.add(file("firewalld/", renderer.renderDirect(plan).directXml()));
       if (hosts.isPresent()) {
         try {
-          renderer.renderPolicies(plan, hosts.get()).policyFiles().forEach(f -> out.add(file("firewalld/policies/", f)));
+          renderer
+              .renderPolicies(plan, hosts.get())
+              .policyFiles()
+              .forEach(f -> out.add(file("firewalld/policies/", f)));
         } catch (IllegalArgumentException e) {
           if (backend != Backend.all) {
             throw e;
@@ -73,14 +77,16 @@ final class Artifacts {
       if (plan.lowestFromPort() <= Remedies.DEFAULT_UNPRIVILEGED_PORT_START) {
         Remedies.unprivilegedPortStart(plan).files().forEach(f -> out.add(file("sysctl.d/", f)));
       } else if (backend == Backend.sysctl) {
-        throw new IllegalArgumentException("sysctl: every port of the plan is already unprivileged (>= 1024)");
+        throw new IllegalArgumentException(
+            "sysctl: every port of the plan is already unprivileged (>= 1024)");
       }
     }
     return out;
   }
 
   /** What {@code render} prints without {@code --out}. */
-  static String stdout(RedirectPlan plan, Backend backend, Optional<HostAddresses> hosts, List<String> skipped) {
+  static String stdout(
+      RedirectPlan plan, Backend backend, Optional<HostAddresses> hosts, List<String> skipped) {
     switch (backend) {
       case nft -> {
         return plan.toNft();
@@ -93,7 +99,7 @@ final class Artifacts {
           return plan.toFirewalld();
         }
       }
-      default -> { }
+      default -> {}
     }
     List<Artifact> artifacts = render(plan, backend, hosts, skipped);
     StringBuilder out = new StringBuilder();

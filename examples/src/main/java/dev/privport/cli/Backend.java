@@ -2,5 +2,10 @@ package dev.privport.cli;
 
 /** What {@code privport render} and {@code check} produce. */
 enum Backend {
-  nft, iptables, firewalld, redir, sysctl, all
+  nft,
+  iptables,
+  firewalld,
+  redir,
+  sysctl,
+  all
 }

@@ -10,23 +10,31 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code privport check}: are the checked-in files what the plan renders? For a repository's CI. */
-@Command(name = "check", mixinStandardHelpOptions = true,
-    description = {"Check that the files under DIR are exactly what 'render --out DIR'",
-        "writes for the plan. Exits 1 and shows a diff when any is stale or missing."})
+/**
+ * {@code privport check}: are the checked-in files what the plan renders? For a repository's CI.
+ */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check that the files under DIR are exactly what 'render --out DIR'",
+      "writes for the plan. Exits 1 and shows a diff when any is stale or missing."
+    })
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--plan", paramLabel = "FILE", required = true, description = "the plan file")
   Path planFile;
 
-  @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "all",
+  @Option(
+      names = "--backend",
+      paramLabel = "BACKEND",
+      defaultValue = "all",
       description = "nft, iptables, firewalld, redir, sysctl or all (default: ${DEFAULT-VALUE})")
   Backend backend;
 
@@ -41,7 +49,8 @@ final class CheckCommand implements Callable<Integer> {
     RedirectPlan plan = PlanFile.read(planFile);
     PrintWriter out = spec.commandLine().getOut();
     int stale = 0;
-    List<Artifact> artifacts = Artifacts.render(plan, backend, RenderCommand.hosts(hostAddresses), new ArrayList<>());
+    List<Artifact> artifacts =
+        Artifacts.render(plan, backend, RenderCommand.hosts(hostAddresses), new ArrayList<>());
     for (Artifact a : artifacts) {
       Path file = dir.resolve(a.path());
       if (!Files.exists(file)) {
@@ -56,8 +65,16 @@ final class CheckCommand implements Callable<Integer> {
       }
     }
     if (stale > 0) {
-      out.println(stale + " of " + artifacts.size() + " files are stale: run privport render --plan " + planFile
-          + " --backend " + backend + " --out " + dir);
+      out.println(
+          stale
+              + " of "
+              + artifacts.size()
+              + " files are stale: run privport render --plan "
+              + planFile
+              + " --backend "
+              + backend
+              + " --out "
+              + dir);
       return Privport.STALE;
     }
     out.println("fresh: " + artifacts.size() + " files match " + planFile);

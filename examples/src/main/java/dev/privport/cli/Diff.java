@@ -21,18 +21,31 @@ final class Diff {
       prefix++;
     }
     int suffix = 0;
-    while (suffix < a.size() - prefix && suffix < b.size() - prefix
+    while (suffix < a.size() - prefix
+        && suffix < b.size() - prefix
         && a.get(a.size() - 1 - suffix).equals(b.get(b.size() - 1 - suffix))) {
       suffix++;
     }
     int from = Math.max(0, prefix - CONTEXT);
     int aEnd = Math.min(a.size(), a.size() - suffix + CONTEXT);
     int bEnd = Math.min(b.size(), b.size() - suffix + CONTEXT);
-    StringBuilder out = new StringBuilder()
-        .append("--- ").append(path).append(" (checked in)\n")
-        .append("+++ ").append(path).append(" (rendered from the plan)\n")
-        .append("@@ -").append(from + 1).append(',').append(aEnd - from)
-        .append(" +").append(from + 1).append(',').append(bEnd - from).append(" @@\n");
+    StringBuilder out =
+        new StringBuilder()
+            .append("--- ")
+            .append(path)
+            .append(" (checked in)\n")
+            .append("+++ ")
+            .append(path)
+            .append(" (rendered from the plan)\n")
+            .append("@@ -")
+            .append(from + 1)
+            .append(',')
+            .append(aEnd - from)
+            .append(" +")
+            .append(from + 1)
+            .append(',')
+            .append(bEnd - from)
+            .append(" @@\n");
     for (int i = from; i < prefix; i++) {
       out.append(' ').append(a.get(i)).append('\n');
     }

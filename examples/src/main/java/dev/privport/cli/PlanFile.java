@@ -23,8 +23,8 @@ import java.util.function.UnaryOperator;
  * 8000-8009:9000/tcp                        # a range, port by port
  * </pre>
  *
- * A redirect is {@code FROM:TO[/tcp|/udp]} or {@code FIRST-LAST:TO[/tcp|/udp]}, followed by options:
- * {@code ipv4-only}, {@code ipv6-only}, {@code incoming-only}, {@code local-only}, {@code
+ * A redirect is {@code FROM:TO[/tcp|/udp]} or {@code FIRST-LAST:TO[/tcp|/udp]}, followed by
+ * options: {@code ipv4-only}, {@code ipv6-only}, {@code incoming-only}, {@code local-only}, {@code
  * interface=IF}. Errors name the file, line and column.
  */
 public final class PlanFile {
@@ -88,8 +88,13 @@ public final class PlanFile {
         String option = word(content, spans.get(w));
         UnaryOperator<Redirect> op = option(option);
         if (op == null) {
-          throw new ParseException(source, lineNo, spans.get(w)[0] + 1, "unknown option " + Checks.show(option)
-              + " (expected ipv4-only, ipv6-only, incoming-only, local-only or interface=IF)");
+          throw new ParseException(
+              source,
+              lineNo,
+              spans.get(w)[0] + 1,
+              "unknown option "
+                  + Checks.show(option)
+                  + " (expected ipv4-only, ipv6-only, incoming-only, local-only or interface=IF)");
         }
         options.add(op);
       }
@@ -122,7 +127,10 @@ public final class PlanFile {
       case "ipv6-only" -> Redirect::ipv6Only;
       case "incoming-only" -> Redirect::incomingOnly;
       case "local-only" -> Redirect::localOnly;
-      default -> option.startsWith("interface=") ? r -> r.onInterface(option.substring("interface=".length())) : null;
+      default ->
+          option.startsWith("interface=")
+              ? r -> r.onInterface(option.substring("interface=".length()))
+              : null;
     };
   }
 

@@ -16,11 +16,23 @@ import picocli.CommandLine.Command;
  *   <li>4 {@code apply --try}: not confirmed in time, the previous state was put back
  * </ul>
  */
-@Command(name = "privport", mixinStandardHelpOptions = true, version = "privport 0.1.0",
+@Command(
+    name = "privport",
+    mixinStandardHelpOptions = true,
+    version = "privport 0.1.0",
     description = "Serve privileged ports from unprivileged services.",
-    subcommands = {RenderCommand.class, CheckCommand.class, ApplyCommand.class, RemoveCommand.class,
-        StatusCommand.class, DoctorCommand.class},
-    footer = {"", "Exit codes: 0 ok, 1 stale or drifted, 2 bad input, 3 operation failed, 4 try rolled back."})
+    subcommands = {
+      RenderCommand.class,
+      CheckCommand.class,
+      ApplyCommand.class,
+      RemoveCommand.class,
+      StatusCommand.class,
+      DoctorCommand.class
+    },
+    footer = {
+      "",
+      "Exit codes: 0 ok, 1 stale or drifted, 2 bad input, 3 operation failed, 4 try rolled back."
+    })
 public final class Privport implements Runnable {
   public static final int OK = 0;
   public static final int STALE = 1;
@@ -28,12 +40,12 @@ public final class Privport implements Runnable {
   public static final int FAILED = 3;
   public static final int ROLLED_BACK = 4;
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: render, check, apply, remove, status or doctor");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a command is needed: render, check, apply, remove, status or doctor");
   }
 
   public static void main(String[] args) {
@@ -46,18 +58,20 @@ public final class Privport implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     // Every error is one line on stderr.
-    cli.setParameterExceptionHandler((e, a) -> {
-      err.println("privport: " + e.getMessage() + " (see --help)");
-      return USAGE;
-    });
-    cli.setExecutionExceptionHandler((e, c, r) -> {
-      if (e instanceof IllegalArgumentException) {
-        err.println("privport: " + e.getMessage());
-        return USAGE;
-      }
-      err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return FAILED;
-    });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("privport: " + e.getMessage() + " (see --help)");
+          return USAGE;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, c, r) -> {
+          if (e instanceof IllegalArgumentException) {
+            err.println("privport: " + e.getMessage());
+            return USAGE;
+          }
+          err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+          return FAILED;
+        });
     int code = cli.execute(args);
     out.flush();
     err.flush();

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * 8000-8009:9000}), TCP when no protocol is given.
  */
 public final class RedirectSpec {
-  private static final Pattern SPEC = Pattern.compile("(\\d{1,5})(?:-(\\d{1,5}))?:(\\d{1,5})(?:/(tcp|udp))?");
+  private static final Pattern SPEC =
+      Pattern.compile("(\\d{1,5})(?:-(\\d{1,5}))?:(\\d{1,5})(?:/(tcp|udp))?");
 
   private RedirectSpec() {}
 
@@ -21,7 +22,8 @@ public final class RedirectSpec {
   public static Redirect parse(String text) {
     List<Redirect> all = parseAll(text);
     if (all.size() != 1) {
-      throw new IllegalArgumentException("redirect must be a single port here, got " + Checks.show(text));
+      throw new IllegalArgumentException(
+          "redirect must be a single port here, got " + Checks.show(text));
     }
     return all.get(0);
   }
@@ -34,8 +36,10 @@ public final class RedirectSpec {
   public static List<Redirect> parseAll(String text) {
     Matcher m = SPEC.matcher(text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("redirect must look like FROM:TO, FROM:TO/udp or FIRST-LAST:TO"
-          + " (e.g. 80:8080), got " + Checks.show(text));
+      throw new IllegalArgumentException(
+          "redirect must look like FROM:TO, FROM:TO/udp or FIRST-LAST:TO"
+              + " (e.g. 80:8080), got "
+              + Checks.show(text));
     }
     Protocol protocol = "udp".equals(m.group(4)) ? Protocol.UDP : Protocol.TCP;
     int from = Integer.parseInt(m.group(1));

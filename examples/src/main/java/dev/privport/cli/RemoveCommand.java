@@ -8,13 +8,17 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code privport remove}: delete the plan's table (root); succeeds when it is already gone. */
-@Command(name = "remove", mixinStandardHelpOptions = true,
-    description = {"Remove the plan's table through libnftables (needs root); no other rule is touched.",
-        "Tracked UDP flows to the plan's ports are cleared (conntrack; --keep-flows to skip)."})
+@Command(
+    name = "remove",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Remove the plan's table through libnftables (needs root); no other rule is touched.",
+      "Tracked UDP flows to the plan's ports are cleared (conntrack; --keep-flows to skip)."
+    })
 final class RemoveCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;

@@ -13,28 +13,40 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code privport render}: print the rules, or write one conventional file per artifact. */
-@Command(name = "render", mixinStandardHelpOptions = true,
-    description = {"Render a plan for a backend: print it, or write files under --out DIR:",
-        "  nftables/NAME.nft, iptables/NAME.sh, iptables/rules.v4, iptables/rules.v6,",
-        "  firewalld/direct.xml, firewalld/policies/*.xml (with --host-address),",
-        "  systemd/*.service, sysctl.d/*.conf"})
+@Command(
+    name = "render",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Render a plan for a backend: print it, or write files under --out DIR:",
+      "  nftables/NAME.nft, iptables/NAME.sh, iptables/rules.v4, iptables/rules.v6,",
+      "  firewalld/direct.xml, firewalld/policies/*.xml (with --host-address),",
+      "  systemd/*.service, sysctl.d/*.conf"
+    })
 final class RenderCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
 
-  @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "nft",
+  @Option(
+      names = "--backend",
+      paramLabel = "BACKEND",
+      defaultValue = "nft",
       description = "nft, iptables, firewalld, redir, sysctl or all (default: ${DEFAULT-VALUE})")
   Backend backend;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "write files below DIR instead of printing")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "write files below DIR instead of printing")
   Path out;
 
-  @Option(names = "--host-address", paramLabel = "ADDR",
+  @Option(
+      names = "--host-address",
+      paramLabel = "ADDR",
       description = "this host's address, for firewalld policies (repeat for each)")
   List<String> hostAddresses = new ArrayList<>();
 
@@ -59,6 +71,8 @@ final class RenderCommand implements Callable<Integer> {
   }
 
   static Optional<HostAddresses> hosts(List<String> addresses) {
-    return addresses.isEmpty() ? Optional.empty() : Optional.of(HostAddresses.of(addresses.toArray(String[]::new)));
+    return addresses.isEmpty()
+        ? Optional.empty()
+        : Optional.of(HostAddresses.of(addresses.toArray(String[]::new)));
   }
 }

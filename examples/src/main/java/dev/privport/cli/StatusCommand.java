@@ -7,17 +7,22 @@ import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.PlanStatus;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code privport status}: each redirect, whether it is live, its counters, and any drift. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Show each redirect, whether it is live, and its counters (needs root).",
-        "Exits 1 when the table is absent or differs from the plan."})
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show each redirect, whether it is live, and its counters (needs root).",
+      "Exits 1 when the table is absent or differs from the plan."
+    })
 final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
@@ -30,17 +35,34 @@ final class StatusCommand implements Callable<Integer> {
       status = nft.inspect(p);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.println("table inet " + NftRenderer.tableName(p) + ": " + (status.present() ? "present" : "absent"));
-    out.printf("%-9s %-10s %-22s %-6s %10s %12s%n", "SCOPE", "IFACE", "REDIRECT", "LIVE", "PACKETS", "BYTES");
+    out.println(
+        "table inet "
+            + NftRenderer.tableName(p)
+            + ": "
+            + (status.present() ? "present" : "absent"));
+    out.printf(
+        "%-9s %-10s %-22s %-6s %10s %12s%n",
+        "SCOPE", "IFACE", "REDIRECT", "LIVE", "PACKETS", "BYTES");
     for (RedirectRule r : p.rules()) {
       Optional<LiveRule> live = status.find(r);
-      out.printf("%-9s %-10s %-22s %-6s %10s %12s%n", r.scope().name().toLowerCase(java.util.Locale.ROOT),
-          r.inputInterface().orElse("*"), r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
+      out.printf(
+          "%-9s %-10s %-22s %-6s %10s %12s%n",
+          r.scope().name().toLowerCase(Locale.ROOT),
+          r.inputInterface().orElse("*"),
+          r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
           live.isPresent() ? "yes" : "no",
-          live.map(l -> Long.toString(l.packets())).orElse("-"), live.map(l -> Long.toString(l.bytes())).orElse("-"));
+          live.map(l -> Long.toString(l.packets())).orElse("-"),
+          live.map(l -> Long.toString(l.bytes())).orElse("-"));
     }
-    status.extra().forEach(r -> out.println("drift: not in the plan: " + r.scope() + " " + r.describe()));
-    status.unrecognised().forEach(l -> out.println("drift: unrecognised rule in chain " + l.chain() + ", handle " + l.handle()));
+    status
+        .extra()
+        .forEach(r -> out.println("drift: not in the plan: " + r.scope() + " " + r.describe()));
+    status
+        .unrecognised()
+        .forEach(
+            l ->
+                out.println(
+                    "drift: unrecognised rule in chain " + l.chain() + ", handle " + l.handle()));
     out.println(status.inSync() ? "in sync with the plan" : "NOT in sync with the plan");
     return status.inSync() ? Privport.OK : Privport.STALE;
   }

@@ -5,8 +5,8 @@ import dev.privport.nft.Nftables;
 import dev.privport.nft.PlanStatus;
 
 /**
- * Example: an application that applies its own redirect in-process through libnftables, checks
- * it, and removes it on the way out. Needs root (CAP_NET_ADMIN). Run: {@code java -cp privport.jar
+ * Example: an application that applies its own redirect in-process through libnftables, checks it,
+ * and removes it on the way out. Needs root (CAP_NET_ADMIN). Run: {@code java -cp privport.jar
  * dev.privport.examples.ApplyWithExecutor}.
  */
 public final class ApplyWithExecutor {
@@ -20,8 +20,17 @@ public final class ApplyWithExecutor {
       nft.apply(plan); // one transaction
       PlanStatus status = nft.inspect(plan);
       log.append("applied, in sync: ").append(status.inSync()).append('\n');
-      status.live().forEach(l -> log.append("  ").append(l.chain()).append(": ").append(l.redirects().size())
-          .append(" redirect(s), ").append(l.packets()).append(" packets\n"));
+      status
+          .live()
+          .forEach(
+              l ->
+                  log.append("  ")
+                      .append(l.chain())
+                      .append(": ")
+                      .append(l.redirects().size())
+                      .append(" redirect(s), ")
+                      .append(l.packets())
+                      .append(" packets\n"));
       nft.remove(plan);
       log.append("removed, present: ").append(nft.inspect(plan).present()).append('\n');
     }

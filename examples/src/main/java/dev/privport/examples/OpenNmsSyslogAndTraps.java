@@ -7,11 +7,11 @@ import dev.privport.core.remedy.Remedies;
 import dev.privport.core.remedy.Remedy;
 
 /**
- * Example, after seed article 001: a monitoring server (OpenNMS) running as an unprivileged user
- * must receive syslog on 514/udp and SNMP traps on 162/udp from the network. Redirect them to 10514
- * and 10162, where the JVM listens; or, as the alternative remedy, lower the unprivileged port start
- * to 162 in the container's own network namespace. Run: {@code java -cp privport.jar
- * dev.privport.examples.OpenNmsSyslogAndTraps}.
+ * Example, after the OpenNMS-on-port-514 write-up this project grew from: a monitoring server
+ * (OpenNMS) running as an unprivileged user must receive syslog on 514/udp and SNMP traps on
+ * 162/udp from the network. Redirect them to 10514 and 10162, where the JVM listens; or, as the
+ * alternative remedy, lower the unprivileged port start to 162 in the container's own network
+ * namespace. Run: {@code java -cp privport.jar dev.privport.examples.OpenNmsSyslogAndTraps}.
  */
 public final class OpenNmsSyslogAndTraps {
   private OpenNmsSyslogAndTraps() {}
@@ -35,7 +35,11 @@ public final class OpenNmsSyslogAndTraps {
     return plan().toNft()
         + "\n# After nft -f: move devices that are already sending onto the redirect.\n"
         + ConntrackCleanup.forPlan(plan()).toShell()
-        + "\n# Alternative: " + sysctl.summary() + "\n# " + sysctl.caveats().get(0) + "\n"
+        + "\n# Alternative: "
+        + sysctl.summary()
+        + "\n# "
+        + sysctl.caveats().get(0)
+        + "\n"
         + sysctl.files().get(0).content();
   }
 

@@ -32,20 +32,29 @@ class CliProcessTest {
   /** A finished privport process. */
   record Run(int exitCode, String stdout, String stderr) {}
 
-  /** Runs privport; {@code input} is written to stdin, which stays open unless {@code closeInput}. */
-  private static Run privport(Netns in, String input, boolean closeInput, String... args) throws Exception {
+  /**
+   * Runs privport; {@code input} is written to stdin, which stays open unless {@code closeInput}.
+   */
+  private static Run privport(Netns in, String input, boolean closeInput, String... args)
+      throws Exception {
     return privport(in, List.of(), input, closeInput, args);
   }
 
   /** As above, with {@code wrapper} words (a command that execs the rest) before the JVM. */
-  private static Run privport(Netns in, List<String> wrapper, String input, boolean closeInput, String... args) throws Exception {
+  private static Run privport(
+      Netns in, List<String> wrapper, String input, boolean closeInput, String... args)
+      throws Exception {
     List<String> argv = new ArrayList<>();
     if (in != null) {
       argv.addAll(List.of("ip", "netns", "exec", in.name()));
     }
     argv.addAll(wrapper);
-    argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Privport.class.getName()));
+    argv.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            Privport.class.getName()));
     argv.addAll(List.of(args));
     Process p = new ProcessBuilder(argv).start();
     OutputStream stdin = p.getOutputStream();
@@ -109,7 +118,9 @@ class CliProcessTest {
     assertThat(local80()).isEqualTo("port=8080");
     Run status = privport(ns, "", true, "status", "80:8080");
     assertThat(status.exitCode()).isZero();
-    assertThat(status.stdout()).contains("local     *          tcp 80 -> 8080         yes").contains("in sync with the plan");
+    assertThat(status.stdout())
+        .contains("local     *          tcp 80 -> 8080         yes")
+        .contains("in sync with the plan");
     ns.sh("nft", "flush", "chain", "inet", "privport", "local");
     Run drifted = privport(ns, "", true, "status", "80:8080");
     assertThat(drifted.exitCode()).isEqualTo(1);
@@ -147,7 +158,9 @@ class CliProcessTest {
     assertThat(local80()).isEqualTo("port=80");
   }
 
-  /** A UDP sender that never pauses, as a switch sending syslog does, on a host that tracks flows. */
+  /**
+   * A UDP sender that never pauses, as a switch sending syslog does, on a host that tracks flows.
+   */
   @Test
   void applyAndRemoveMoveAUdpSenderThatNeverPauses() throws Exception {
     Fixtures.statefulHost(ns);
@@ -158,7 +171,9 @@ class CliProcessTest {
 
       Run keep = privport(ns, "", true, "apply", "--keep-flows", "80:8080/udp");
       assertThat(keep.exitCode()).as(keep.stderr()).isZero();
-      assertThat(to80.exchange()).as("--keep-flows: the flow keeps its first path").isEqualTo("port=80");
+      assertThat(to80.exchange())
+          .as("--keep-flows: the flow keeps its first path")
+          .isEqualTo("port=80");
 
       Run apply = privport(ns, "", true, "apply", "80:8080/udp", "81:8081/udp");
       assertThat(apply.exitCode()).as(apply.stderr()).isZero();
@@ -180,14 +195,24 @@ class CliProcessTest {
   @Test
   void withoutConntrackTheRulesAreAppliedAndTheOperatorIsWarned() throws Exception {
     // A private mount namespace where /dev/null covers the conntrack binary: as if not installed.
-    List<String> withoutConntrack = List.of("unshare", "-m", "sh", "-c",
-        "c=$(PATH=$PATH:/usr/sbin:/sbin command -v conntrack) && mount --bind /dev/null \"$c\" && exec \"$@\"", "sh");
+    List<String> withoutConntrack =
+        List.of(
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            "c=$(PATH=$PATH:/usr/sbin:/sbin command -v conntrack) && mount --bind /dev/null \"$c\" && exec \"$@\"",
+            "sh");
     Run r = privport(ns, withoutConntrack, "", true, "apply", "80:8080/udp", "514:5514/udp");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout()).startsWith("applied: table inet privport (2 redirects)");
-    assertThat(r.stderr()).isEqualTo("privport: warning: UDP flows to 80 514 that began earlier keep their old path"
-        + " while they keep sending: conntrack is not installed (Debian, Ubuntu: apt-get install conntrack;"
-        + " Fedora: dnf install conntrack-tools)\n");
-    assertThat(ns.call(() -> Echo.udp("127.0.0.1", 80))).as("a new flow is redirected").isEqualTo("port=8080");
+    assertThat(r.stderr())
+        .isEqualTo(
+            "privport: warning: UDP flows to 80 514 that began earlier keep their old path"
+                + " while they keep sending: conntrack is not installed (Debian, Ubuntu: apt-get install conntrack;"
+                + " Fedora: dnf install conntrack-tools)\n");
+    assertThat(ns.call(() -> Echo.udp("127.0.0.1", 80)))
+        .as("a new flow is redirected")
+        .isEqualTo("port=8080");
   }
 }

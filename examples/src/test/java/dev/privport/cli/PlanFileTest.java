@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 class PlanFileTest {
   @Test
   void parsesTheDocumentedSyntax() {
-    RedirectPlan plan = PlanFile.parse("""
+    RedirectPlan plan =
+        PlanFile.parse(
+            """
         # a comment line
         name web   # trailing comment
         80:8080
@@ -18,18 +20,28 @@ class PlanFileTest {
 
         514:5514/udp ipv4-only incoming-only interface=eth0
         8000-8002:9000
-        """, "p.plan");
-    assertThat(plan).isEqualTo(RedirectPlan.builder().name("web").tcp(80, 8080).tcp(443, 8443)
-        .add(Redirect.udp(514, 5514).ipv4Only().incomingOnly().onInterface("eth0"))
-        .tcp(8000, 9000).tcp(8001, 9001).tcp(8002, 9002).build());
+        """,
+            "p.plan");
+    assertThat(plan)
+        .isEqualTo(
+            RedirectPlan.builder()
+                .name("web")
+                .tcp(80, 8080)
+                .tcp(443, 8443)
+                .add(Redirect.udp(514, 5514).ipv4Only().incomingOnly().onInterface("eth0"))
+                .tcp(8000, 9000)
+                .tcp(8001, 9001)
+                .tcp(8002, 9002)
+                .build());
   }
 
   @Test
   void errorsNameTheLineAndColumn() {
     assertThatThrownBy(() -> PlanFile.parse("80:8080\n  514:5514/udp incomng-only\n", "p.plan"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("p.plan:2:16: unknown option \"incomng-only\" (expected ipv4-only, ipv6-only, incoming-only,"
-            + " local-only or interface=IF)");
+        .hasMessage(
+            "p.plan:2:16: unknown option \"incomng-only\" (expected ipv4-only, ipv6-only, incoming-only,"
+                + " local-only or interface=IF)");
     assertThatThrownBy(() -> PlanFile.parse("# x\n\n   80=8080\n", "p.plan"))
         .hasMessageStartingWith("p.plan:3:4: redirect must look like FROM:TO");
     assertThatThrownBy(() -> PlanFile.parse("80:8080 interface=a;b\n", "p.plan"))

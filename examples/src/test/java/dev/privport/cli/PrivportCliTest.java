@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The command line in-process: output, errors, exit codes, golden files and the staleness check. */
+/**
+ * The command line in-process: output, errors, exit codes, golden files and the staleness check.
+ */
 class PrivportCliTest {
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
@@ -43,14 +45,19 @@ class PrivportCliTest {
   @Test
   void badInputIsOneLineOnStderrAndExitCode2() {
     assertThat(run("render", "80:80")).isEqualTo(2);
-    assertThat(err.toString()).isEqualTo("privport: toPort must differ from fromPort 80, got 80" + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo(
+            "privport: toPort must differ from fromPort 80, got 80" + System.lineSeparator());
     assertThat(out.toString()).isEmpty();
   }
 
   @Test
   void unknownOptionsAndConflictsAreOneLineToo() {
     assertThat(run("render", "--bogus", "80:8080")).isEqualTo(2);
-    assertThat(err.toString().lines()).singleElement().asString().startsWith("privport: Unknown option: '--bogus'");
+    assertThat(err.toString().lines())
+        .singleElement()
+        .asString()
+        .startsWith("privport: Unknown option: '--bogus'");
     err.getBuffer().setLength(0);
     assertThat(run("render", "--ipv4-only", "--ipv6-only", "80:8080")).isEqualTo(2);
     assertThat(err.toString()).contains("--ipv4-only and --ipv6-only exclude each other");
@@ -71,21 +78,46 @@ class PrivportCliTest {
 
   @Test
   void optionsShapeTheRedirects() {
-    assertThat(run("render", "--name", "syslog", "--ipv4-only", "--incoming-only", "--interface", "eth0", "514:5514/udp")).isZero();
+    assertThat(
+            run(
+                "render",
+                "--name",
+                "syslog",
+                "--ipv4-only",
+                "--incoming-only",
+                "--interface",
+                "eth0",
+                "514:5514/udp"))
+        .isZero();
     assertThat(out.toString())
         .contains("table inet privport-syslog {")
-        .contains("iifname \"eth0\" meta nfproto ipv4 fib daddr type local udp dport 514 counter redirect to :5514");
+        .contains(
+            "iifname \"eth0\" meta nfproto ipv4 fib daddr type local udp dport 514 counter redirect to :5514");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"edge", "web"})
   void renderOutWritesExactlyTheGoldenFiles(String name, @TempDir Path dir) throws IOException {
     Path plan = golden(name).resolve("privport.plan");
-    assertThat(run("render", "--plan", plan.toString(), "--backend", "all", "--host-address", "192.0.2.1",
-        "--host-address", "2001:db8::1", "--out", dir.toString())).isZero();
+    assertThat(
+            run(
+                "render",
+                "--plan",
+                plan.toString(),
+                "--backend",
+                "all",
+                "--host-address",
+                "192.0.2.1",
+                "--host-address",
+                "2001:db8::1",
+                "--out",
+                dir.toString()))
+        .isZero();
     assertThat(tree(dir)).isEqualTo(tree(golden(name).resolve("rules")));
     for (String file : tree(dir)) {
-      assertThat(Files.readString(dir.resolve(file))).as(file).isEqualTo(Files.readString(golden(name).resolve("rules").resolve(file)));
+      assertThat(Files.readString(dir.resolve(file)))
+          .as(file)
+          .isEqualTo(Files.readString(golden(name).resolve("rules").resolve(file)));
     }
   }
 
@@ -94,7 +126,9 @@ class PrivportCliTest {
     Path plan = dir.resolve("privport.plan");
     Files.writeString(plan, "name web\n80:8080\n443:8443\n");
     Path rules = dir.resolve("rules");
-    assertThat(run("render", "--plan", plan.toString(), "--backend", "all", "--out", rules.toString())).isZero();
+    assertThat(
+            run("render", "--plan", plan.toString(), "--backend", "all", "--out", rules.toString()))
+        .isZero();
     assertThat(run("check", "--plan", plan.toString(), rules.toString())).isZero();
     assertThat(out.toString()).contains("fresh: 8 files match");
 
@@ -104,12 +138,16 @@ class PrivportCliTest {
     assertThat(run("check", "--plan", plan.toString(), rules.toString())).isEqualTo(1);
     assertThat(out.toString())
         .contains("--- " + rules.resolve("nftables/privport-web.nft") + " (checked in)")
-        .contains("-\t\tfib daddr type local tcp dport 80 counter redirect to :8080 comment \"tcp 80 -> 8080\"")
-        .contains("+\t\tfib daddr type local tcp dport 80 counter redirect to :8081 comment \"tcp 80 -> 8081\"")
+        .contains(
+            "-\t\tfib daddr type local tcp dport 80 counter redirect to :8080 comment \"tcp 80 -> 8080\"")
+        .contains(
+            "+\t\tfib daddr type local tcp dport 80 counter redirect to :8081 comment \"tcp 80 -> 8081\"")
         .contains("files are stale: run privport render --plan");
 
     // Re-rendered: fresh again. A file deleted by hand: stale.
-    assertThat(run("render", "--plan", plan.toString(), "--backend", "all", "--out", rules.toString())).isZero();
+    assertThat(
+            run("render", "--plan", plan.toString(), "--backend", "all", "--out", rules.toString()))
+        .isZero();
     assertThat(run("check", "--plan", plan.toString(), rules.toString())).isZero();
     Files.delete(rules.resolve("iptables/rules.v6"));
     out.getBuffer().setLength(0);
@@ -120,23 +158,49 @@ class PrivportCliTest {
   @Test
   void renderingIsDeterministic(@TempDir Path dir) throws IOException {
     Path plan = golden("edge").resolve("privport.plan");
-    run("render", "--plan", plan.toString(), "--backend", "all", "--out", dir.resolve("a").toString());
-    run("render", "--plan", plan.toString(), "--backend", "all", "--out", dir.resolve("b").toString());
+    run(
+        "render",
+        "--plan",
+        plan.toString(),
+        "--backend",
+        "all",
+        "--out",
+        dir.resolve("a").toString());
+    run(
+        "render",
+        "--plan",
+        plan.toString(),
+        "--backend",
+        "all",
+        "--out",
+        dir.resolve("b").toString());
     for (String file : tree(dir.resolve("a"))) {
-      assertThat(Files.readAllBytes(dir.resolve("b").resolve(file))).isEqualTo(Files.readAllBytes(dir.resolve("a").resolve(file)));
+      assertThat(Files.readAllBytes(dir.resolve("b").resolve(file)))
+          .isEqualTo(Files.readAllBytes(dir.resolve("a").resolve(file)));
     }
   }
 
   @Test
   void doctorTurnsAnErrorIntoAPlanAndAdvice() {
-    assertThat(run("doctor", "--error", "Error: rootlessport cannot expose privileged port 443, you can add"
-        + " 'net.ipv4.ip_unprivileged_port_start=443' to /etc/sysctl.conf (currently 1024)")).isZero();
-    assertThat(out.toString()).contains("The error implies: tcp 443 -> 8443").contains("Port 443/tcp: use ");
+    assertThat(
+            run(
+                "doctor",
+                "--error",
+                "Error: rootlessport cannot expose privileged port 443, you can add"
+                    + " 'net.ipv4.ip_unprivileged_port_start=443' to /etc/sysctl.conf (currently 1024)"))
+        .isZero();
+    assertThat(out.toString())
+        .contains("The error implies: tcp 443 -> 8443")
+        .contains("Port 443/tcp: use ");
   }
 
   private static List<String> tree(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+      return files
+          .filter(Files::isRegularFile)
+          .map(p -> dir.relativize(p).toString())
+          .sorted()
+          .toList();
     }
   }
 }

@@ -16,11 +16,13 @@ import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Lab;
 import dev.privport.testkit.Netns;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -34,20 +36,22 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 /**
  * For random plans, the nft, iptables and firewalld renderings, each applied in a lab of its own,
  * redirect exactly the same set of probes, and that set is the one the plan means (an oracle
- * computed from {@link RedirectPlan#rules()}). Probes are real TCP and UDP exchanges for every
- * port of a small pool: LOCAL over loopback, INCOMING from the client over veth, and routed
- * through the host to the server, each over IPv4 and IPv6.
+ * computed from {@link RedirectPlan#rules()}). Probes are real TCP and UDP exchanges for every port
+ * of a small pool: LOCAL over loopback, INCOMING from the client over veth, and routed through the
+ * host to the server, each over IPv4 and IPv6.
  */
 @AddLifecycleHook(NeedsKernel.class)
 class DifferentialProperties {
   static final int TRIES = 12;
+
   /** The pool of ports plans draw from, and each one's fixed target. */
   static final Map<Integer, Integer> POOL = Map.of(80, 8080, 81, 8081, 443, 8082, 514, 8083);
+
   private static Lab nftLab;
   private static Lab iptablesLab;
   private static Lab firewalldLab;
   private static FirewalldDaemon firewalld;
-  private static final List<Echo.Servers> LISTENERS = new java.util.ArrayList<>();
+  private static final List<Echo.Servers> LISTENERS = new ArrayList<>();
 
   @BeforeContainer
   static void start() {
@@ -55,7 +59,8 @@ class DifferentialProperties {
     iptablesLab = Lab.create();
     firewalldLab = Lab.create();
     for (Lab lab : List.of(nftLab, iptablesLab, firewalldLab)) {
-      LISTENERS.add(lab.host.call(() -> new Echo.Servers(80, 81, 443, 514, 8080, 8081, 8082, 8083)));
+      LISTENERS.add(
+          lab.host.call(() -> new Echo.Servers(80, 81, 443, 514, 8080, 8081, 8082, 8083)));
       LISTENERS.add(lab.server.call(() -> new Echo.Servers(80, 81, 443, 514)));
     }
     firewalld = FirewalldDaemon.start(firewalldLab.host);
@@ -75,8 +80,17 @@ class DifferentialProperties {
   private static void openFirewalld() {
     firewalld.cmd("--zone", "public", "--change-interface", Lab.HOST_CLIENT_SIDE).orThrow();
     firewalld.cmd("--zone", "public", "--change-interface", Lab.HOST_SERVER_SIDE).orThrow();
-    firewalld.cmd("--zone", "public", "--add-port=80-81/tcp", "--add-port=80-81/udp", "--add-port=443/tcp",
-        "--add-port=443/udp", "--add-port=514/tcp", "--add-port=514/udp").orThrow();
+    firewalld
+        .cmd(
+            "--zone",
+            "public",
+            "--add-port=80-81/tcp",
+            "--add-port=80-81/udp",
+            "--add-port=443/tcp",
+            "--add-port=443/udp",
+            "--add-port=514/tcp",
+            "--add-port=514/udp")
+        .orThrow();
   }
 
   @AfterTry
@@ -95,17 +109,26 @@ class DifferentialProperties {
 
   @Provide
   Arbitrary<RedirectPlan> plans() {
-    return Plans.redirect(Arbitraries.of(List.copyOf(POOL.keySet())), List.of("h0", "h1", "h+", "eth0"),
+    return Plans.redirect(
+            Arbitraries.of(List.copyOf(POOL.keySet())),
+            List.of("h0", "h1", "h+", "eth0"),
             (proto, from) -> POOL.get(from))
-        .list().ofMinSize(1).ofMaxSize(6)
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(6)
         .map(list -> RedirectPlan.builder().addAll(list).build());
   }
 
   @Property(tries = TRIES)
-  void everyBackendRedirectsExactlyWhatThePlanMeans(@ForAll("plans") RedirectPlan plan) throws Exception {
+  void everyBackendRedirectsExactlyWhatThePlanMeans(@ForAll("plans") RedirectPlan plan)
+      throws Exception {
     nftLab.host.execWithInput(plan.toNft(), "nft", "-f", "-").orThrow();
-    new IptablesRenderer().renderAll(plan).executeApply(c -> iptablesLab.host.exec(c.argv().toArray(String[]::new)).exitCode());
-    Files.writeString(firewalld.configDir().resolve("direct.xml"), new FirewalldRenderer().renderDirect(plan).directXml().content());
+    new IptablesRenderer()
+        .renderAll(plan)
+        .executeApply(c -> iptablesLab.host.exec(c.argv().toArray(String[]::new)).exitCode());
+    Files.writeString(
+        firewalld.configDir().resolve("direct.xml"),
+        new FirewalldRenderer().renderDirect(plan).directXml().content());
     firewalld.runner().run(Command.of("firewall-cmd", "--reload"));
     openFirewalld();
 
@@ -119,11 +142,21 @@ class DifferentialProperties {
   static Map<String, String> oracle(RedirectPlan plan) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Probe p : probes()) {
-      Optional<RedirectRule> hit = p.scope() == null ? Optional.empty() : plan.rules().stream()
-          .filter(r -> r.scope() == p.scope() && r.protocol() == p.protocol() && r.fromPort() == p.port()
-              && r.families().contains(p.family())
-              && (p.scope() == Scope.LOCAL || r.inputInterface().map(i -> i.equals("h0") || i.equals("h+")).orElse(true)))
-          .findFirst();
+      Optional<RedirectRule> hit =
+          p.scope() == null
+              ? Optional.empty()
+              : plan.rules().stream()
+                  .filter(
+                      r ->
+                          r.scope() == p.scope()
+                              && r.protocol() == p.protocol()
+                              && r.fromPort() == p.port()
+                              && r.families().contains(p.family())
+                              && (p.scope() == Scope.LOCAL
+                                  || r.inputInterface()
+                                      .map(i -> i.equals("h0") || i.equals("h+"))
+                                      .orElse(true)))
+                  .findFirst();
       out.put(p.toString(), "port=" + hit.map(RedirectRule::toPort).orElse(p.port()));
     }
     return out;
@@ -133,7 +166,9 @@ class DifferentialProperties {
     Map<String, String> out = new LinkedHashMap<>();
     for (Probe p : probes()) {
       Netns from = p.scope() == Scope.LOCAL ? lab.host : lab.client;
-      out.put(p.toString(), from.call(() -> Echo.exchange(p.protocol().keyword(), p.address(), p.port())));
+      out.put(
+          p.toString(),
+          from.call(() -> Echo.exchange(p.protocol().keyword(), p.address(), p.port())));
     }
     return out;
   }
@@ -142,14 +177,19 @@ class DifferentialProperties {
   record Probe(Scope scope, Family family, Protocol protocol, int port, String address) {
     @Override
     public String toString() {
-      return (scope == null ? "routed" : scope.name().toLowerCase(java.util.Locale.ROOT)) + " " + family.keyword() + " "
-          + protocol.keyword() + " " + port;
+      return (scope == null ? "routed" : scope.name().toLowerCase(Locale.ROOT))
+          + " "
+          + family.keyword()
+          + " "
+          + protocol.keyword()
+          + " "
+          + port;
     }
   }
 
   static List<Probe> probes() {
-    List<Probe> out = new java.util.ArrayList<>();
-    for (int port : new java.util.TreeSet<>(POOL.keySet())) {
+    List<Probe> out = new ArrayList<>();
+    for (int port : new TreeSet<>(POOL.keySet())) {
       for (Protocol protocol : Protocol.values()) {
         out.add(new Probe(Scope.LOCAL, Family.IPV4, protocol, port, "127.0.0.1"));
         out.add(new Probe(Scope.LOCAL, Family.IPV6, protocol, port, "::1"));

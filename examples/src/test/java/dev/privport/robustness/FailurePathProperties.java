@@ -59,13 +59,23 @@ class FailurePathProperties {
 
   @Provide
   Arbitrary<String> garbage() {
-    return Arbitraries.of("bogus", "redirect to :", "{", "}", "tcp dport 99999", "table", "add rule inet nope c accept",
+    return Arbitraries.of(
+        "bogus",
+        "redirect to :",
+        "{",
+        "}",
+        "tcp dport 99999",
+        "table",
+        "add rule inet nope c accept",
         "chain x { type nat hook input priority 0; tcp dport 1 redirect to :2; }");
   }
 
   @Property(tries = TRIES)
-  void aBrokenScriptThroughTheExecutorChangesNothing(@ForAll("plans") RedirectPlan live, @ForAll("plans") RedirectPlan next,
-      @ForAll("garbage") String garbage, @ForAll @IntRange(min = 0, max = 1000) int where) {
+  void aBrokenScriptThroughTheExecutorChangesNothing(
+      @ForAll("plans") RedirectPlan live,
+      @ForAll("plans") RedirectPlan next,
+      @ForAll("garbage") String garbage,
+      @ForAll @IntRange(min = 0, max = 1000) int where) {
     nftNs.sh("nft", "flush", "ruleset");
     nftNs.execWithInput(FOREIGN_NFT, "nft", "-f", "-").orThrow();
     nft.apply(live);
@@ -95,7 +105,8 @@ class FailurePathProperties {
   void foreignIptablesChainsSurviveApplyAndUndo(@ForAll("plans") RedirectPlan plan) {
     Fixtures.emptyNat(iptablesNs);
     for (String tool : List.of("iptables", "ip6tables")) {
-      iptablesNs.sh(tool, "-w", "-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT");
+      iptablesNs.sh(
+          tool, "-w", "-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT");
     }
     Fixtures.foreignIptables(iptablesNs);
     String before = Fixtures.natState(iptablesNs);
@@ -108,6 +119,8 @@ class FailurePathProperties {
   }
 
   private static String withoutPrivport(String state) {
-    return Arrays.stream(state.split("\n")).filter(l -> !l.contains("PRIVPORT")).collect(Collectors.joining("\n"));
+    return Arrays.stream(state.split("\n"))
+        .filter(l -> !l.contains("PRIVPORT"))
+        .collect(Collectors.joining("\n"));
   }
 }

@@ -29,11 +29,39 @@ class HostileInputProperties {
   /** Strings that always carry at least one fragment no interface or plan name may hold. */
   @Provide
   Arbitrary<String> hostile() {
-    Arbitrary<String> fragment = Arbitraries.of("\"", "'", ";", "{", "}", "\n", "\r", "$(reboot)", "`id`", "é", "名",
-        "\u0000", "\t", " ", "\\", "/", ":", "|", "&&", "#", "<", ">", "*", "\u202e", "%s", "${IFS}");
+    Arbitrary<String> fragment =
+        Arbitraries.of(
+            "\"",
+            "'",
+            ";",
+            "{",
+            "}",
+            "\n",
+            "\r",
+            "$(reboot)",
+            "`id`",
+            "é",
+            "名",
+            "\u0000",
+            "\t",
+            " ",
+            "\\",
+            "/",
+            ":",
+            "|",
+            "&&",
+            "#",
+            "<",
+            ">",
+            "*",
+            "\u202e",
+            "%s",
+            "${IFS}");
     Arbitrary<String> filler = Arbitraries.strings().ascii().ofMaxLength(8);
-    Arbitrary<String> overLong = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(16).ofMaxLength(300);
-    Arbitrary<String> withFragment = Combinators.combine(filler, fragment, filler).as((a, f, b) -> a + f + b);
+    Arbitrary<String> overLong =
+        Arbitraries.strings().withCharRange('a', 'z').ofMinLength(16).ofMaxLength(300);
+    Arbitrary<String> withFragment =
+        Combinators.combine(filler, fragment, filler).as((a, f, b) -> a + f + b);
     return Arbitraries.oneOf(withFragment, withFragment, overLong);
   }
 
@@ -43,7 +71,8 @@ class HostileInputProperties {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("interface must be a Linux interface name")
         .hasMessageMatching("[\\x20-\\x7e]+");
-    // In a plan file too: refused with its line and column, the message one line of printable ASCII.
+    // In a plan file too: refused with its line and column, the message one line of printable
+    // ASCII.
     // (White space separates words there and '#' starts a comment, so those would cut the value.)
     if (ifname.chars().noneMatch(c -> Character.isWhitespace(c) || c == '#')) {
       assertThatThrownBy(() -> PlanFile.parse("80:8080 interface=" + ifname + "\n", "p.plan"))
@@ -65,7 +94,11 @@ class HostileInputProperties {
   void hostileValuesOnTheCommandLineAreOneLineAndExit2(@ForAll("hostile") String value) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Privport.run(new String[] {"render", "--interface", value, "80:8080"}, new PrintWriter(out), new PrintWriter(err));
+    int code =
+        Privport.run(
+            new String[] {"render", "--interface", value, "80:8080"},
+            new PrintWriter(out),
+            new PrintWriter(err));
     assertThat(code).isEqualTo(2);
     assertThat(out.toString()).isEmpty();
     assertThat(err.toString().strip().lines()).hasSize(1);
@@ -84,12 +117,15 @@ class HostileInputProperties {
 
   @Provide
   Arbitrary<Integer> badPorts() {
-    return Arbitraries.oneOf(Arbitraries.integers().lessOrEqual(0), Arbitraries.integers().greaterOrEqual(65536));
+    return Arbitraries.oneOf(
+        Arbitraries.integers().lessOrEqual(0), Arbitraries.integers().greaterOrEqual(65536));
   }
 
   @Property(tries = TRIES)
   void portsOutOfRangeAreRefusedNamingTheField(@ForAll("badPorts") int port) {
-    assertThatThrownBy(() -> Redirect.udp(port, 8080)).hasMessage("fromPort must be a port in 1..65535, got " + port);
-    assertThatThrownBy(() -> Redirect.udp(80, port)).hasMessage("toPort must be a port in 1..65535, got " + port);
+    assertThatThrownBy(() -> Redirect.udp(port, 8080))
+        .hasMessage("fromPort must be a port in 1..65535, got " + port);
+    assertThatThrownBy(() -> Redirect.udp(80, port))
+        .hasMessage("toPort must be a port in 1..65535, got " + port);
   }
 }

@@ -11,8 +11,17 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
  * never skipped, so it fails instead.
  */
 public final class NeedsKernel implements SkipExecutionHook {
-  static final List<String> TOOLS = List.of("ip", "nft", "iptables-restore", "ip6tables-restore", "iptables-save",
-      "firewalld", "firewall-cmd", "dbus-daemon", "conntrack");
+  static final List<String> TOOLS =
+      List.of(
+          "ip",
+          "nft",
+          "iptables-restore",
+          "ip6tables-restore",
+          "iptables-save",
+          "firewalld",
+          "firewall-cmd",
+          "dbus-daemon",
+          "conntrack");
 
   @Override
   public SkipResult shouldBeSkipped(LifecycleContext context) {
@@ -20,7 +29,8 @@ public final class NeedsKernel implements SkipExecutionHook {
       return SkipResult.doNotSkip();
     }
     if (!Kernel.isRoot()) {
-      return SkipResult.skip(Kernel.skipReason("this test needs root to create network namespaces"));
+      return SkipResult.skip(
+          Kernel.skipReason("this test needs root to create network namespaces"));
     }
     for (String tool : TOOLS) {
       if (!Kernel.onPath(tool)) {

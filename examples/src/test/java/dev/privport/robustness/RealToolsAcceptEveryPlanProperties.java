@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.firewalld.FirewalldRenderer;
-import dev.privport.iptables.IptablesRendering;
 import dev.privport.iptables.IptablesRenderer;
+import dev.privport.iptables.IptablesRendering;
 import dev.privport.nft.NftRenderer;
 import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Netns;
@@ -14,12 +14,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
@@ -49,7 +50,7 @@ class RealToolsAcceptEveryPlanProperties {
     if (ns != null) ns.close();
     if (dir != null) {
       try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
   }
@@ -63,22 +64,39 @@ class RealToolsAcceptEveryPlanProperties {
   void everyRenderingIsAcceptedByTheRealTools(@ForAll("plans") RedirectPlan plan) throws Exception {
     StringBuilder script = new StringBuilder("set -e\n");
     Path nft = write("plan.nft", new NftRenderer().render(plan));
-    script.append("nft -c -f ").append(nft).append('\n')
-        .append("nft -f ").append(nft).append('\n')
-        .append("nft list table inet ").append(plan.qualifiedName()).append(" >/dev/null\n")
+    script
+        .append("nft -c -f ")
+        .append(nft)
+        .append('\n')
+        .append("nft -f ")
+        .append(nft)
+        .append('\n')
+        .append("nft list table inet ")
+        .append(plan.qualifiedName())
+        .append(" >/dev/null\n")
         .append("nft flush ruleset\n");
     IptablesRendering ipt = new IptablesRenderer().renderAll(plan);
     if (ipt.restoreIpv4().isPresent()) {
-      script.append("iptables-restore --test --noflush < ").append(write("rules.v4", ipt.restoreIpv4().get())).append('\n');
+      script
+          .append("iptables-restore --test --noflush < ")
+          .append(write("rules.v4", ipt.restoreIpv4().get()))
+          .append('\n');
     }
     if (ipt.restoreIpv6().isPresent()) {
-      script.append("ip6tables-restore --test --noflush < ").append(write("rules.v6", ipt.restoreIpv6().get())).append('\n');
+      script
+          .append("ip6tables-restore --test --noflush < ")
+          .append(write("rules.v6", ipt.restoreIpv6().get()))
+          .append('\n');
     }
     for (String family : List.of("ipv4", "ipv6")) {
-      String wrapped = wrapDirectRules(new FirewalldRenderer().renderDirect(plan).directXml().content(), family);
+      String wrapped =
+          wrapDirectRules(new FirewalldRenderer().renderDirect(plan).directXml().content(), family);
       if (!wrapped.isEmpty()) {
-        script.append(family.equals("ipv4") ? "iptables" : "ip6tables").append("-restore --test --noflush < ")
-            .append(write("direct." + family, wrapped)).append('\n');
+        script
+            .append(family.equals("ipv4") ? "iptables" : "ip6tables")
+            .append("-restore --test --noflush < ")
+            .append(write("direct." + family, wrapped))
+            .append('\n');
       }
     }
     Cmd.Result r = ns.exec("sh", "-c", script.toString());
@@ -87,8 +105,10 @@ class RealToolsAcceptEveryPlanProperties {
 
   /** direct.xml parsed as XML; its rules of one family as an iptables-restore nat table. */
   static String wrapDirectRules(String xml, String family) throws Exception {
-    var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
-        .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    var doc =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     assertThat(doc.getDocumentElement().getTagName()).isEqualTo("direct");
     NodeList rules = doc.getElementsByTagName("rule");
     StringBuilder out = new StringBuilder();

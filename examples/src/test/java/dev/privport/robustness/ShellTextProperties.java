@@ -51,7 +51,8 @@ class ShellTextProperties {
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     String[] records = r.stdout().split("\n", -1);
     for (int i = 0; i < commands.size(); i++) {
-      List<String> words = List.of(records[i].split("\0", -1)).subList(0, records[i].split("\0", -1).length - 1);
+      List<String> words =
+          List.of(records[i].split("\0", -1)).subList(0, records[i].split("\0", -1).length - 1);
       assertThat(words).as(commands.get(i).toShell()).isEqualTo(commands.get(i).argv());
     }
   }

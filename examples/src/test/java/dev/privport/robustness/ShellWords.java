@@ -3,7 +3,10 @@ package dev.privport.robustness;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Splits a POSIX-shell word list that uses only single quotes (and '\'' for a quote), as firewalld writes direct.xml. */
+/**
+ * Splits a POSIX-shell word list that uses only single quotes (and '\'' for a quote), as firewalld
+ * writes direct.xml.
+ */
 final class ShellWords {
   private ShellWords() {}
 

@@ -5,8 +5,8 @@ import dev.privport.core.Step;
 import java.util.List;
 
 /**
- * The policy route for one plan (firewalld >= 1.1, where a policy whose ingress zone is {@code HOST}
- * acts on locally generated traffic): up to two policies of the plan's own, each a set of
+ * The policy route for one plan (firewalld >= 1.1, where a policy whose ingress zone is {@code
+ * HOST} acts on locally generated traffic): up to two policies of the plan's own, each a set of
  * forward-port rich rules.
  *
  * <ul>
@@ -16,8 +16,8 @@ import java.util.List;
  *       loopback and host address (LOCAL).
  * </ul>
  *
- * Policies are permanent objects: applying makes the permanent configuration hold exactly the plan's
- * policies (a previous version is deleted first), then reloads.
+ * Policies are permanent objects: applying makes the permanent configuration hold exactly the
+ * plan's policies (a previous version is deleted first), then reloads.
  *
  * @param apply idempotent steps that create or replace the plan's policies, then {@code --reload}
  * @param remove idempotent steps that delete them, then {@code --reload}

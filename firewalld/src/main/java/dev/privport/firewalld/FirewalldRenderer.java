@@ -2,8 +2,8 @@ package dev.privport.firewalld;
 
 import dev.privport.core.Checks;
 import dev.privport.core.Command;
-import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.ConfigFile;
+import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
@@ -21,8 +21,8 @@ import java.util.List;
  * <ul>
  *   <li><b>Direct rules</b> ({@link #renderDirect}; {@link #render} gives their runtime calls as
  *       text): the iptables nat rules of the iptables backend, guarded the same way ({@code -m
- *       addrtype --dst-type LOCAL} incoming, {@code -o lo} local), held by firewalld so they survive
- *       {@code --reload}. Works on every firewalld; deprecated since 1.0 but still shipped.
+ *       addrtype --dst-type LOCAL} incoming, {@code -o lo} local), held by firewalld so they
+ *       survive {@code --reload}. Works on every firewalld; deprecated since 1.0 but still shipped.
  *   <li><b>Policies</b> ({@link #renderPolicies}, firewalld >= 1.1): forward-port rich rules in two
  *       policies of the plan's own. Needs this host's addresses ({@link HostAddresses}).
  * </ul>
@@ -33,8 +33,10 @@ import java.util.List;
 public final class FirewalldRenderer implements PlanRenderer {
   /** Where firewalld keeps permanent direct rules. */
   public static final String DIRECT_XML = "/etc/firewalld/direct.xml";
+
   /** Where firewalld keeps permanent policies. */
   public static final String POLICY_DIR = "/etc/firewalld/policies/";
+
   private static final String FIREWALL_CMD = "firewall-cmd";
   private static final String TABLE = "nat";
 
@@ -46,12 +48,15 @@ public final class FirewalldRenderer implements PlanRenderer {
   /** The runtime direct-rule calls, one {@code firewall-cmd --direct --add-rule} a line. */
   @Override
   public String render(RedirectPlan plan) {
-    StringBuilder out = new StringBuilder()
-        .append("# privport plan \"").append(plan.qualifiedName())
-        .append("\": firewalld direct rules (runtime), rendered by privport.\n")
-        .append("# Running them again adds nothing (ALREADY_ENABLED). For permanent rules add --permanent to\n")
-        .append("# each and run firewall-cmd --reload, or install the plan's direct.xml.\n")
-        .append(ConntrackCleanup.note(plan));
+    StringBuilder out =
+        new StringBuilder()
+            .append("# privport plan \"")
+            .append(plan.qualifiedName())
+            .append("\": firewalld direct rules (runtime), rendered by privport.\n")
+            .append(
+                "# Running them again adds nothing (ALREADY_ENABLED). For permanent rules add --permanent to\n")
+            .append("# each and run firewall-cmd --reload, or install the plan's direct.xml.\n")
+            .append(ConntrackCleanup.note(plan));
     for (Command c : renderDirect(plan).runtimeAdd()) {
       out.append(c.toShell()).append('\n');
     }
@@ -71,14 +76,26 @@ public final class FirewalldRenderer implements PlanRenderer {
       runtimeRemove.add(r.command(false, "--remove-rule"));
       permanentAdd.add(r.command(true, "--add-rule"));
       permanentRemove.add(r.command(true, "--remove-rule"));
-      xml.append("  <rule ipv=\"").append(r.family().keyword()).append("\" table=\"").append(TABLE)
-          .append("\" chain=\"").append(r.chain()).append("\" priority=\"").append(r.priority()).append("\">")
-          .append(xmlText(new Command(r.args()).toShell())).append("</rule>\n");
+      xml.append("  <rule ipv=\"")
+          .append(r.family().keyword())
+          .append("\" table=\"")
+          .append(TABLE)
+          .append("\" chain=\"")
+          .append(r.chain())
+          .append("\" priority=\"")
+          .append(r.priority())
+          .append("\">")
+          .append(xmlText(new Command(r.args()).toShell()))
+          .append("</rule>\n");
     }
     permanentAdd.add(Command.of(FIREWALL_CMD, "--reload"));
     permanentRemove.add(Command.of(FIREWALL_CMD, "--reload"));
     xml.append("</direct>\n");
-    return new FirewalldDirectRules(runtimeAdd, runtimeRemove, permanentAdd, permanentRemove,
+    return new FirewalldDirectRules(
+        runtimeAdd,
+        runtimeRemove,
+        permanentAdd,
+        permanentRemove,
         new ConfigFile(DIRECT_XML, xml.toString()));
   }
 
@@ -94,7 +111,8 @@ public final class FirewalldRenderer implements PlanRenderer {
       if (permanent) {
         argv.add("--permanent");
       }
-      argv.addAll(List.of("--direct", op, family.keyword(), TABLE, chain, Integer.toString(priority)));
+      argv.addAll(
+          List.of("--direct", op, family.keyword(), TABLE, chain, Integer.toString(priority)));
       argv.addAll(args);
       return new Command(argv);
     }
@@ -110,7 +128,9 @@ public final class FirewalldRenderer implements PlanRenderer {
         List<String> args = new ArrayList<>(IptablesRenderer.scopeGuard(rule.scope()));
         args.addAll(IptablesRenderer.ruleArgs(rule));
         int priority = rule.inputInterface().map(i -> i.endsWith("+") ? -1 : -2).orElse(0);
-        out.add(new DirectRule(family, IptablesRenderer.builtinChain(rule.scope()), priority, List.copyOf(args)));
+        out.add(
+            new DirectRule(
+                family, IptablesRenderer.builtinChain(rule.scope()), priority, List.copyOf(args)));
       }
     }
     return out;
@@ -133,12 +153,22 @@ public final class FirewalldRenderer implements PlanRenderer {
    */
   public FirewalldPolicies renderPolicies(RedirectPlan plan, HostAddresses addresses) {
     for (RedirectRule rule : plan.rules()) {
-      rule.inputInterface().ifPresent(i -> Checks.check(false, "interface", i,
-          "cannot be matched by firewalld policies; use the direct route (renderDirect) for this plan"));
+      rule.inputInterface()
+          .ifPresent(
+              i ->
+                  Checks.check(
+                      false,
+                      "interface",
+                      i,
+                      "cannot be matched by firewalld policies; use the direct route (renderDirect) for this plan"));
       if (rule.scope() == Scope.INCOMING) {
         for (Family family : rule.families()) {
-          Checks.check(!addresses.of(family).isEmpty(), "hostAddresses", addresses.of(family).toString(),
-              "must include this host's " + (family == Family.IPV4 ? "IPv4" : "IPv6")
+          Checks.check(
+              !addresses.of(family).isEmpty(),
+              "hostAddresses",
+              addresses.of(family).toString(),
+              "must include this host's "
+                  + (family == Family.IPV4 ? "IPv4" : "IPv6")
                   + " addresses: firewalld policies cannot match 'addressed to this host', and without them"
                   + " routed traffic would be redirected too");
         }
@@ -150,8 +180,10 @@ public final class FirewalldRenderer implements PlanRenderer {
     for (Scope scope : Scope.values()) {
       String name = policyName(plan, scope);
       List<RichRule> rich = richRules(plan, scope, addresses);
-      Step delete = Step.onlyIf(Command.of(FIREWALL_CMD, "--permanent", "--info-policy", name),
-          Command.of(FIREWALL_CMD, "--permanent", "--delete-policy", name));
+      Step delete =
+          Step.onlyIf(
+              Command.of(FIREWALL_CMD, "--permanent", "--info-policy", name),
+              Command.of(FIREWALL_CMD, "--permanent", "--delete-policy", name));
       apply.add(delete); // converge: replace a previous version, drop a policy no longer needed
       remove.add(delete);
       if (rich.isEmpty()) {
@@ -160,8 +192,14 @@ public final class FirewalldRenderer implements PlanRenderer {
       String ingress = scope == Scope.INCOMING ? "ANY" : "HOST";
       String egress = scope == Scope.INCOMING ? "HOST" : "ANY";
       apply.add(Step.always(Command.of(FIREWALL_CMD, "--permanent", "--new-policy", name)));
-      apply.add(Step.always(Command.of(FIREWALL_CMD, "--permanent", "--policy", name, "--add-ingress-zone", ingress)));
-      apply.add(Step.always(Command.of(FIREWALL_CMD, "--permanent", "--policy", name, "--add-egress-zone", egress)));
+      apply.add(
+          Step.always(
+              Command.of(
+                  FIREWALL_CMD, "--permanent", "--policy", name, "--add-ingress-zone", ingress)));
+      apply.add(
+          Step.always(
+              Command.of(
+                  FIREWALL_CMD, "--permanent", "--policy", name, "--add-egress-zone", egress)));
       List<String> add = new ArrayList<>(List.of(FIREWALL_CMD, "--permanent", "--policy", name));
       rich.forEach(r -> add.add("--add-rich-rule=" + r.text()));
       apply.add(Step.always(new Command(add)));
@@ -175,13 +213,23 @@ public final class FirewalldRenderer implements PlanRenderer {
   /** One forward-port rich rule: a family, a destination, and for LOCAL a {@code to-addr}. */
   record RichRule(Family family, String destination, RedirectRule rule, boolean toAddress) {
     String text() {
-      return "rule family=\"" + family.keyword() + "\" destination address=\"" + destination + "\" "
+      return "rule family=\""
+          + family.keyword()
+          + "\" destination address=\""
+          + destination
+          + "\" "
           + forwardPort();
     }
 
     String forwardPort() {
-      return "forward-port port=\"" + rule.fromPort() + "\" protocol=\"" + rule.protocol().keyword()
-          + "\" to-port=\"" + rule.toPort() + "\"" + (toAddress ? " to-addr=\"" + destination + "\"" : "");
+      return "forward-port port=\""
+          + rule.fromPort()
+          + "\" protocol=\""
+          + rule.protocol().keyword()
+          + "\" to-port=\""
+          + rule.toPort()
+          + "\""
+          + (toAddress ? " to-addr=\"" + destination + "\"" : "");
     }
   }
 
@@ -207,19 +255,38 @@ public final class FirewalldRenderer implements PlanRenderer {
   }
 
   private static ConfigFile policyFile(
-      RedirectPlan plan, Scope scope, String name, String ingress, String egress, List<RichRule> rich) {
-    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
-        .append("<!-- privport plan \"").append(plan.qualifiedName()).append("\": ")
-        .append(scope == Scope.INCOMING ? "INCOMING" : "LOCAL").append(" redirects. Rendered by privport. -->\n")
-        .append("<policy target=\"CONTINUE\">\n");
+      RedirectPlan plan,
+      Scope scope,
+      String name,
+      String ingress,
+      String egress,
+      List<RichRule> rich) {
+    StringBuilder xml =
+        new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
+            .append("<!-- privport plan \"")
+            .append(plan.qualifiedName())
+            .append("\": ")
+            .append(scope == Scope.INCOMING ? "INCOMING" : "LOCAL")
+            .append(" redirects. Rendered by privport. -->\n")
+            .append("<policy target=\"CONTINUE\">\n");
     for (RichRule r : rich) {
-      xml.append("  <rule family=\"").append(r.family().keyword()).append("\">\n")
-          .append("    <destination address=\"").append(r.destination()).append("\"/>\n")
-          .append("    <").append(r.forwardPort()).append("/>\n")
+      xml.append("  <rule family=\"")
+          .append(r.family().keyword())
+          .append("\">\n")
+          .append("    <destination address=\"")
+          .append(r.destination())
+          .append("\"/>\n")
+          .append("    <")
+          .append(r.forwardPort())
+          .append("/>\n")
           .append("  </rule>\n");
     }
-    xml.append("  <ingress-zone name=\"").append(ingress).append("\"/>\n")
-        .append("  <egress-zone name=\"").append(egress).append("\"/>\n")
+    xml.append("  <ingress-zone name=\"")
+        .append(ingress)
+        .append("\"/>\n")
+        .append("  <egress-zone name=\"")
+        .append(egress)
+        .append("\"/>\n")
         .append("</policy>\n");
     return new ConfigFile(POLICY_DIR + name + ".xml", xml.toString());
   }

@@ -20,8 +20,14 @@ public record HostAddresses(List<InetAddress> addresses) {
   public HostAddresses {
     addresses = ImmutableList.copyOf(addresses);
     for (InetAddress a : addresses) {
-      check(!a.isAnyLocalAddress() && !a.isMulticastAddress() && !a.isLoopbackAddress() && !a.isLinkLocalAddress(),
-          "hostAddress", a.getHostAddress(), "must be a unicast, non-loopback, non-link-local address");
+      check(
+          !a.isAnyLocalAddress()
+              && !a.isMulticastAddress()
+              && !a.isLoopbackAddress()
+              && !a.isLinkLocalAddress(),
+          "hostAddress",
+          a.getHostAddress(),
+          "must be a unicast, non-loopback, non-link-local address");
     }
   }
 
@@ -29,7 +35,10 @@ public record HostAddresses(List<InetAddress> addresses) {
   public static HostAddresses of(String... literals) {
     ImmutableList.Builder<InetAddress> out = ImmutableList.builder();
     for (String literal : literals) {
-      check(literal != null && InetAddresses.isInetAddress(literal), "hostAddress", literal,
+      check(
+          literal != null && InetAddresses.isInetAddress(literal),
+          "hostAddress",
+          literal,
           "must be an IPv4 or IPv6 address literal");
       out.add(InetAddresses.forString(literal));
     }

@@ -14,6 +14,7 @@ import dev.privport.testkit.Lab;
 import dev.privport.testkit.RedirectContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class FirewalldKernelTest {
   private static final FirewalldRenderer FIREWALLD = new FirewalldRenderer();
-  static final HostAddresses LAB_HOST = HostAddresses.of(Lab.HOST_V4, "198.51.100.1", Lab.HOST_V6, "2001:db8:2::1");
+  static final HostAddresses LAB_HOST =
+      HostAddresses.of(Lab.HOST_V4, "198.51.100.1", Lab.HOST_V6, "2001:db8:2::1");
 
   abstract static class Base extends RedirectContract {
     FirewalldDaemon firewalld;
@@ -54,7 +56,8 @@ class FirewalldKernelTest {
     @Override
     protected void reset() {
       // Policies are permanent: a reload alone would bring a previous test's back.
-      for (String policy : firewalld.cmd("--permanent", "--get-policies").orThrow().stdout().split("\\s+")) {
+      for (String policy :
+          firewalld.cmd("--permanent", "--get-policies").orThrow().stdout().split("\\s+")) {
         if (policy.startsWith("privport") || policy.startsWith("pp-")) {
           firewalld.cmd("--permanent", "--delete-policy", policy).orThrow();
         }
@@ -64,16 +67,26 @@ class FirewalldKernelTest {
     }
 
     /**
-     * Binds the lab's interfaces to zone public, as on a real host (firewalld forwards within a zone
-     * only between interfaces bound to it), and opens the ports probed without a redirect.
+     * Binds the lab's interfaces to zone public, as on a real host (firewalld forwards within a
+     * zone only between interfaces bound to it), and opens the ports probed without a redirect.
      */
     void openProbePorts() {
       firewalld.cmd("--zone", "public", "--change-interface", Lab.HOST_CLIENT_SIDE).orThrow();
       firewalld.cmd("--zone", "public", "--change-interface", Lab.HOST_SERVER_SIDE).orThrow();
-      firewalld.cmd("--zone", "public", "--add-port=80/tcp", "--add-port=80/udp", "--add-port=81/tcp", "--add-port=81/udp").orThrow();
+      firewalld
+          .cmd(
+              "--zone",
+              "public",
+              "--add-port=80/tcp",
+              "--add-port=80/udp",
+              "--add-port=81/tcp",
+              "--add-port=81/udp")
+          .orThrow();
     }
 
-    /** Runs rendered commands; after a reload, reopens what the probes need (unless told not to). */
+    /**
+     * Runs rendered commands; after a reload, reopens what the probes need (unless told not to).
+     */
     dev.privport.core.Step.Runner runner() {
       return c -> {
         int status = firewalld.runner().run(c);
@@ -96,9 +109,15 @@ class FirewalldKernelTest {
       firewalld.cmd("--permanent", "--zone", "public", "--remove-interface", Lab.HOST_CLIENT_SIDE);
       firewalld.cmd("--zone", "public", "--remove-interface", Lab.HOST_CLIENT_SIDE);
       firewalld.cmd("--zone", "public", "--remove-interface", Lab.HOST_SERVER_SIDE);
-      firewalld.cmd("--reload").orThrow(); // nothing opened, nothing bound: the default zone as shipped
-      assertThat(fromClient("tcp", Lab.HOST_V4, 8080)).as("direct to the service port").isNotEqualTo("port=8080");
-      assertThat(fromClient("tcp", Lab.HOST_V4, 80)).as("port 80 is closed too").isNotEqualTo("port=80");
+      firewalld
+          .cmd("--reload")
+          .orThrow(); // nothing opened, nothing bound: the default zone as shipped
+      assertThat(fromClient("tcp", Lab.HOST_V4, 8080))
+          .as("direct to the service port")
+          .isNotEqualTo("port=8080");
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80))
+          .as("port 80 is closed too")
+          .isNotEqualTo("port=80");
       apply(RedirectPlan.builder().tcp(80, 8080).udp(80, 8080).build());
       assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
       assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("port=8080");
@@ -127,7 +146,7 @@ class FirewalldKernelTest {
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
       apply(plan);
       String once = Fixtures.natState(lab.host);
-      java.util.List<String> first = FIREWALLD.renderDirect(plan).runtimeAdd().get(0).argv();
+      List<String> first = FIREWALLD.renderDirect(plan).runtimeAdd().get(0).argv();
       Cmd.Result again = firewalld.cmd(first.subList(1, first.size()).toArray(String[]::new));
       assertThat(again.exitCode()).isZero();
       assertThat(again.stderr()).contains("ALREADY_ENABLED");
@@ -140,21 +159,34 @@ class FirewalldKernelTest {
 
     @Test
     void thePlainTextRunsUnderShDashE() {
-      lab.host.execWithInput(RedirectPlan.of(80, 8080).toFirewalld(), "env",
-          "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + firewalld.configDir().getParent().resolve("bus.sock"), "sh", "-e").orThrow();
+      lab.host
+          .execWithInput(
+              RedirectPlan.of(80, 8080).toFirewalld(),
+              "env",
+              "DBUS_SYSTEM_BUS_ADDRESS=unix:path="
+                  + firewalld.configDir().getParent().resolve("bus.sock"),
+              "sh",
+              "-e")
+          .orThrow();
       assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
       assertThat(fromHost("tcp", "::1", 80)).isEqualTo("port=8080");
     }
 
     @Test
     void permanentRulesSurviveReloadAndFirewalldWritesPrivportsDirectXml() throws Exception {
-      RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).add(Redirect.udp(514, 5514).onInterface("h0").incomingOnly()).build();
+      RedirectPlan plan =
+          RedirectPlan.builder()
+              .tcp(80, 8080)
+              .add(Redirect.udp(514, 5514).onInterface("h0").incomingOnly())
+              .build();
       FirewalldDirectRules direct = FIREWALLD.renderDirect(plan);
       try {
         run(direct.permanentAdd()); // ends with --reload
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
         runner().run(Command.of("firewall-cmd", "--reload"));
-        assertThat(fromClient("tcp", Lab.HOST_V6, 80)).as("after another reload").isEqualTo("port=8080");
+        assertThat(fromClient("tcp", Lab.HOST_V6, 80))
+            .as("after another reload")
+            .isEqualTo("port=8080");
         Path written = firewalld.configDir().resolve("direct.xml");
         assertThat(Files.readString(written)).isEqualTo(direct.directXml().content());
 
@@ -166,7 +198,8 @@ class FirewalldKernelTest {
         runner().run(Command.of("firewall-cmd", "--reload"));
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
         assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=8080");
-        assertThat(firewalld.cmd("--direct", "--get-all-rules").stdout().lines().count()).isEqualTo(direct.runtimeAdd().size());
+        assertThat(firewalld.cmd("--direct", "--get-all-rules").stdout().lines().count())
+            .isEqualTo(direct.runtimeAdd().size());
       } finally {
         Files.deleteIfExists(firewalld.configDir().resolve("direct.xml"));
         runner().run(Command.of("firewall-cmd", "--reload"));
@@ -194,20 +227,27 @@ class FirewalldKernelTest {
 
     @Test
     void policyFilesAreWhatFirewalldWritesAndApplyingTwiceChangesNothing() throws Exception {
-      RedirectPlan plan = RedirectPlan.builder().name("web").tcp(80, 8080).add(Redirect.udp(514, 5514).incomingOnly()).build();
+      RedirectPlan plan =
+          RedirectPlan.builder()
+              .name("web")
+              .tcp(80, 8080)
+              .add(Redirect.udp(514, 5514).incomingOnly())
+              .build();
       FirewalldPolicies policies = FIREWALLD.renderPolicies(plan, LAB_HOST);
       apply(plan);
       String once = lab.host.sh("nft", "list", "table", "inet", "firewalld");
       apply(plan);
       assertThat(lab.host.sh("nft", "list", "table", "inet", "firewalld")).isEqualTo(once);
       for (ConfigFile file : policies.policyFiles()) {
-        String written = Files.readString(firewalld.configDir().resolve("policies").resolve(file.fileName()));
+        String written =
+            Files.readString(firewalld.configDir().resolve("policies").resolve(file.fileName()));
         assertThat(withoutComments(written)).isEqualTo(withoutComments(file.content()));
       }
       // Installing privport's files instead of running commands gives the same firewall.
       remove(plan);
       for (ConfigFile file : policies.policyFiles()) {
-        Files.writeString(firewalld.configDir().resolve("policies").resolve(file.fileName()), file.content());
+        Files.writeString(
+            firewalld.configDir().resolve("policies").resolve(file.fileName()), file.content());
       }
       runner().run(Command.of("firewall-cmd", "--reload"));
       assertThat(lab.host.sh("nft", "list", "table", "inet", "firewalld")).isEqualTo(once);

@@ -1,13 +1,12 @@
 package dev.privport.iptables;
 
-import dev.privport.core.Step;
-
 import dev.privport.core.Command;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
+import dev.privport.core.Step;
 import dev.privport.core.spi.BackendKind;
 import dev.privport.core.spi.PlanRenderer;
 import java.util.ArrayList;
@@ -24,8 +23,8 @@ import java.util.Optional;
  * (only traffic addressed to this host, never routed traffic) and {@code OUTPUT -o lo}. IPv4 rules
  * go to iptables, IPv6 rules to ip6tables. Rules use {@code -j REDIRECT --to-ports}.
  *
- * <p>{@link #render} gives the apply commands as shell text; {@link #renderAll} gives argv steps for
- * apply and undo and {@code iptables-restore} files.
+ * <p>{@link #render} gives the apply commands as shell text; {@link #renderAll} gives argv steps
+ * for apply and undo and {@code iptables-restore} files.
  */
 public final class IptablesRenderer implements PlanRenderer {
   /** The table every rule lives in. */
@@ -39,12 +38,17 @@ public final class IptablesRenderer implements PlanRenderer {
   /** The apply commands, one guarded command a line, for {@code sh -e}. */
   @Override
   public String render(RedirectPlan plan) {
-    StringBuilder out = new StringBuilder()
-        .append("# privport plan \"").append(plan.qualifiedName())
-        .append("\": iptables/ip6tables commands, rendered by privport.\n")
-        .append("# Idempotent: run with sh -e as often as needed. Owns the nat chains ")
-        .append(chain(plan, Scope.INCOMING)).append(" and ").append(chain(plan, Scope.LOCAL)).append(".\n")
-        .append(ConntrackCleanup.note(plan));
+    StringBuilder out =
+        new StringBuilder()
+            .append("# privport plan \"")
+            .append(plan.qualifiedName())
+            .append("\": iptables/ip6tables commands, rendered by privport.\n")
+            .append("# Idempotent: run with sh -e as often as needed. Owns the nat chains ")
+            .append(chain(plan, Scope.INCOMING))
+            .append(" and ")
+            .append(chain(plan, Scope.LOCAL))
+            .append(".\n")
+            .append(ConntrackCleanup.note(plan));
     for (Step step : renderAll(plan).apply()) {
       out.append(step.toShell()).append('\n');
     }
@@ -76,7 +80,8 @@ public final class IptablesRenderer implements PlanRenderer {
 
   /** The plan's chain for {@code scope}: {@code PRIVPORT[-NAME]-IN} or {@code ...-LOCAL}. */
   public static String chain(RedirectPlan plan, Scope scope) {
-    return plan.qualifiedName().toUpperCase(Locale.ROOT) + (scope == Scope.INCOMING ? "-IN" : "-LOCAL");
+    return plan.qualifiedName().toUpperCase(Locale.ROOT)
+        + (scope == Scope.INCOMING ? "-IN" : "-LOCAL");
   }
 
   /** The built-in nat chain that {@code scope}'s traffic passes. */
@@ -89,7 +94,9 @@ public final class IptablesRenderer implements PlanRenderer {
    * this host, never routed traffic) or {@code -o lo} (this host talking to itself).
    */
   public static List<String> scopeGuard(Scope scope) {
-    return scope == Scope.INCOMING ? List.of("-m", "addrtype", "--dst-type", "LOCAL") : List.of("-o", "lo");
+    return scope == Scope.INCOMING
+        ? List.of("-m", "addrtype", "--dst-type", "LOCAL")
+        : List.of("-o", "lo");
   }
 
   /**
@@ -101,9 +108,22 @@ public final class IptablesRenderer implements PlanRenderer {
     List<String> args = new ArrayList<>();
     rule.inputInterface().ifPresent(i -> args.addAll(List.of("-i", i)));
     String proto = rule.protocol().keyword();
-    args.addAll(List.of("-p", proto, "-m", proto, "--dport", Integer.toString(rule.fromPort()),
-        "-m", "comment", "--comment", rule.describe(),
-        "-j", "REDIRECT", "--to-ports", Integer.toString(rule.toPort())));
+    args.addAll(
+        List.of(
+            "-p",
+            proto,
+            "-m",
+            proto,
+            "--dport",
+            Integer.toString(rule.fromPort()),
+            "-m",
+            "comment",
+            "--comment",
+            rule.describe(),
+            "-j",
+            "REDIRECT",
+            "--to-ports",
+            Integer.toString(rule.toPort())));
     return args;
   }
 
@@ -131,19 +151,39 @@ public final class IptablesRenderer implements PlanRenderer {
       String chain = chain(plan, scope);
       chains.append(':').append(chain).append(" - [0:0]\n");
       for (RedirectRule rule : rules) {
-        body.append("-A ").append(chain).append(' ').append(restoreWords(ruleArgs(rule))).append('\n');
+        body.append("-A ")
+            .append(chain)
+            .append(' ')
+            .append(restoreWords(ruleArgs(rule)))
+            .append('\n');
       }
-      jumps.append("-A ").append(builtinChain(scope)).append(' ')
-          .append(restoreWords(scopeGuard(scope))).append(" -j ").append(chain).append('\n');
+      jumps
+          .append("-A ")
+          .append(builtinChain(scope))
+          .append(' ')
+          .append(restoreWords(scopeGuard(scope)))
+          .append(" -j ")
+          .append(chain)
+          .append('\n');
     }
     if (chains.length() == 0) {
       return Optional.empty();
     }
-    return Optional.of("# privport plan \"" + plan.qualifiedName() + "\": " + (family == Family.IPV4 ? "IPv4" : "IPv6")
-        + " nat rules for " + program(family) + "-restore --noflush, rendered by privport.\n"
-        + "# Declaring the plan's chains empties them, so rules are never doubled. At runtime, run the\n"
-        + "# plan's unhook steps first so loading again adds no second jump.\n"
-        + "*nat\n" + chains + body + jumps + "COMMIT\n");
+    return Optional.of(
+        "# privport plan \""
+            + plan.qualifiedName()
+            + "\": "
+            + (family == Family.IPV4 ? "IPv4" : "IPv6")
+            + " nat rules for "
+            + program(family)
+            + "-restore --noflush, rendered by privport.\n"
+            + "# Declaring the plan's chains empties them, so rules are never doubled. At runtime, run the\n"
+            + "# plan's unhook steps first so loading again adds no second jump.\n"
+            + "*nat\n"
+            + chains
+            + body
+            + jumps
+            + "COMMIT\n");
   }
 
   /** Words for a restore file: the comment's spaces need double quotes there. */

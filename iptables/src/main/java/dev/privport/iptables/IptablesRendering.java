@@ -1,8 +1,7 @@
 package dev.privport.iptables;
 
-import dev.privport.core.Step;
-
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.Step;
 import java.util.List;
 import java.util.Optional;
 

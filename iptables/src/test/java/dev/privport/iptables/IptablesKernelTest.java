@@ -1,18 +1,16 @@
 package dev.privport.iptables;
 
-import dev.privport.core.Step;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Command;
 import dev.privport.core.Family;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.Step;
 import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
 import dev.privport.testkit.RedirectContract;
-import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +29,8 @@ class IptablesKernelTest {
   abstract static class Base extends RedirectContract {
     @Override
     protected void requireTools() {
-      Kernel.requireCommand("iptables", "ip6tables", "iptables-restore", "ip6tables-restore", "iptables-save");
+      Kernel.requireCommand(
+          "iptables", "ip6tables", "iptables-restore", "ip6tables-restore", "iptables-save");
     }
 
     @Override
@@ -55,7 +54,8 @@ class IptablesKernelTest {
 
     @Test
     void applyTwiceKeepsOneCopyAndUndoRestoresForeignRulesExactly() {
-      Fixtures.foreignIptables(lab.host); // a pre-existing foreign chain, rule and jump, shaped like Docker's
+      Fixtures.foreignIptables(
+          lab.host); // a pre-existing foreign chain, rule and jump, shaped like Docker's
       String before = Fixtures.natState(lab.host);
 
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
@@ -63,7 +63,9 @@ class IptablesKernelTest {
       String once = Fixtures.natState(lab.host);
       apply(plan);
       assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
-      assertThat(once.split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-IN")).hasSize(2); // one per family
+      assertThat(once.split("\n"))
+          .filteredOn(l -> l.contains("-j PRIVPORT-IN"))
+          .hasSize(2); // one per family
       assertThat(once.split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-LOCAL")).hasSize(2);
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
 
@@ -86,11 +88,18 @@ class IptablesKernelTest {
 
     @Test
     void theShellTextRunsUnderShDashE() {
-      RedirectPlan plan = RedirectPlan.builder().name("web").tcp(80, 8080).add(Redirect.udp(514, 5514).onInterface("h+")).build();
+      RedirectPlan plan =
+          RedirectPlan.builder()
+              .name("web")
+              .tcp(80, 8080)
+              .add(Redirect.udp(514, 5514).onInterface("h+"))
+              .build();
       for (int i = 0; i < 2; i++) {
         lab.host.execWithInput(plan.toIptables(), "sh", "-e").orThrow();
       }
-      assertThat(Fixtures.natState(lab.host).split("\n")).filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN")).hasSize(2);
+      assertThat(Fixtures.natState(lab.host).split("\n"))
+          .filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN"))
+          .hasSize(2);
       assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
     }
   }
@@ -102,8 +111,10 @@ class IptablesKernelTest {
     protected void apply(RedirectPlan plan) {
       IptablesRendering r = IPTABLES.renderAll(plan);
       Step.executeAll(r.unhook(), runnerIn(lab.host));
-      r.restoreIpv4().ifPresent(f -> lab.host.execWithInput(f, "iptables-restore", "--noflush").orThrow());
-      r.restoreIpv6().ifPresent(f -> lab.host.execWithInput(f, "ip6tables-restore", "--noflush").orThrow());
+      r.restoreIpv4()
+          .ifPresent(f -> lab.host.execWithInput(f, "iptables-restore", "--noflush").orThrow());
+      r.restoreIpv6()
+          .ifPresent(f -> lab.host.execWithInput(f, "ip6tables-restore", "--noflush").orThrow());
     }
 
     @Test

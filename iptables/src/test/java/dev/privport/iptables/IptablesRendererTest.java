@@ -1,12 +1,11 @@
 package dev.privport.iptables;
 
-import dev.privport.core.Step;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Command;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.Step;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,7 +16,9 @@ class IptablesRendererTest {
   @Test
   void rendersIdempotentShellLines() {
     String text = RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only().incomingOnly()).toIptables();
-    assertThat(text).isEqualTo("""
+    assertThat(text)
+        .isEqualTo(
+            """
         # privport plan "privport": iptables/ip6tables commands, rendered by privport.
         # Idempotent: run with sh -e as often as needed. Owns the nat chains PRIVPORT-IN and PRIVPORT-LOCAL.
         iptables -w -t nat -L PRIVPORT-IN -n >/dev/null 2>&1 || iptables -w -t nat -N PRIVPORT-IN
@@ -50,20 +51,26 @@ class IptablesRendererTest {
     assertThat(r.restoreIpv6()).isEmpty();
     assertThat(r.restoreIpv4().orElseThrow())
         .contains("*nat\n:PRIVPORT-IN - [0:0]\n:PRIVPORT-LOCAL - [0:0]\n")
-        .contains("-A PRIVPORT-IN -p udp -m udp --dport 514 -m comment --comment \"udp 514 -> 5514\" -j REDIRECT --to-ports 5514\n")
-        .endsWith("-A PREROUTING -m addrtype --dst-type LOCAL -j PRIVPORT-IN\n-A OUTPUT -o lo -j PRIVPORT-LOCAL\nCOMMIT\n");
+        .contains(
+            "-A PRIVPORT-IN -p udp -m udp --dport 514 -m comment --comment \"udp 514 -> 5514\" -j REDIRECT --to-ports 5514\n")
+        .endsWith(
+            "-A PREROUTING -m addrtype --dst-type LOCAL -j PRIVPORT-IN\n-A OUTPUT -o lo -j PRIVPORT-LOCAL\nCOMMIT\n");
   }
 
   @Test
   void stepsHonourTheirGuards() {
     List<Command> ran = new ArrayList<>();
     // A fake ruleset where nothing exists: guards (-L, -C) fail, everything else succeeds.
-    Step.Runner fake = c -> {
-      ran.add(c);
-      return c.argv().contains("-L") || c.argv().contains("-C") ? 1 : 0;
-    };
-    renderer.renderAll(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only().localOnly())).executeUndo(fake);
-    assertThat(ran).allMatch(c -> c.argv().contains("-L") || c.argv().contains("-C")); // nothing to remove
+    Step.Runner fake =
+        c -> {
+          ran.add(c);
+          return c.argv().contains("-L") || c.argv().contains("-C") ? 1 : 0;
+        };
+    renderer
+        .renderAll(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only().localOnly()))
+        .executeUndo(fake);
+    assertThat(ran)
+        .allMatch(c -> c.argv().contains("-L") || c.argv().contains("-C")); // nothing to remove
   }
 
   @Test

@@ -132,7 +132,9 @@ final class Json {
       throw error("unexpected character");
     }
     try {
-      return n.contains(".") || n.contains("e") || n.contains("E") ? (Object) Double.parseDouble(n) : (Object) Long.parseLong(n);
+      return n.contains(".") || n.contains("e") || n.contains("E")
+          ? (Object) Double.parseDouble(n)
+          : (Object) Long.parseLong(n);
     } catch (NumberFormatException e) {
       throw error("bad number " + n);
     }

@@ -22,7 +22,9 @@ public interface LibNftables {
   int NFT_CTX_OUTPUT_JSON = 1 << 4;
   int NFT_CTX_OUTPUT_ECHO = 1 << 5;
 
-  /** {@code struct nft_ctx *nft_ctx_new(uint32_t flags)}; may call exit() if netlink is unavailable. */
+  /**
+   * {@code struct nft_ctx *nft_ctx_new(uint32_t flags)}; may call exit() if netlink is unavailable.
+   */
   Pointer nft_ctx_new(int flags);
 
   /** {@code void nft_ctx_free(struct nft_ctx *ctx)}. */
@@ -57,7 +59,8 @@ public interface LibNftables {
 
   /**
    * {@code int nft_run_cmd_from_filename(struct nft_ctx *nft, const char *filename)}: 0 on success.
-   * Unlike a buffer, a file gives errors a {@code file:line:col} location and the right context line.
+   * Unlike a buffer, a file gives errors a {@code file:line:col} location and the right context
+   * line.
    */
   int nft_run_cmd_from_filename(Pointer ctx, @Encoding("UTF-8") String filename);
 }

@@ -13,7 +13,8 @@ import java.util.List;
  * @param packets its counter's packets (a map rule counts its whole group)
  * @param bytes its counter's bytes
  */
-public record LiveRule(String chain, long handle, List<RedirectRule> redirects, long packets, long bytes) {
+public record LiveRule(
+    String chain, long handle, List<RedirectRule> redirects, long packets, long bytes) {
   public LiveRule {
     redirects = List.copyOf(redirects);
   }

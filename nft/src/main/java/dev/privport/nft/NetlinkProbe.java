@@ -28,7 +28,9 @@ final class NetlinkProbe {
     int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
     if (fd < 0) {
       int errno = Runtime.getRuntime(libc).getLastError();
-      return "cannot open a netfilter netlink socket (errno " + errno + "); is nf_tables available in this kernel?";
+      return "cannot open a netfilter netlink socket (errno "
+          + errno
+          + "); is nf_tables available in this kernel?";
     }
     libc.close(fd);
     return null;

@@ -19,6 +19,7 @@ import jnr.ffi.Pointer;
 final class NftContext implements AutoCloseable {
   /** Serialises every call into libnftables in this JVM: several contexts in parallel crash it. */
   static final ReentrantLock LOCK = new ReentrantLock();
+
   private static final int CAP_NET_ADMIN = 12;
 
   private static LibNftables loaded;
@@ -50,7 +51,8 @@ final class NftContext implements AutoCloseable {
       }
       if (lib.nft_ctx_buffer_output(ctx) != 0 || lib.nft_ctx_buffer_error(ctx) != 0) {
         lib.nft_ctx_free(ctx);
-        throw new NftablesException(NftablesException.Reason.REJECTED, "libnftables cannot buffer its output");
+        throw new NftablesException(
+            NftablesException.Reason.REJECTED, "libnftables cannot buffer its output");
       }
       return new NftContext(lib, ctx);
     } finally {
@@ -67,8 +69,13 @@ final class NftContext implements AutoCloseable {
       loadedName = soname;
       return loaded;
     } catch (LinkageError | RuntimeException e) {
-      throw new NftablesException(NftablesException.Reason.LIBRARY_MISSING,
-          "cannot load " + soname + " (" + e.getMessage() + "): install libnftables"
+      throw new NftablesException(
+          NftablesException.Reason.LIBRARY_MISSING,
+          "cannot load "
+              + soname
+              + " ("
+              + e.getMessage()
+              + "): install libnftables"
               + " (Debian/Ubuntu: apt-get install libnftables1; Fedora/RHEL/CentOS: dnf install nftables;"
               + " openSUSE: zypper install libnftables1; Arch: pacman -S nftables)");
     }
@@ -125,8 +132,11 @@ final class NftContext implements AutoCloseable {
 
   private static Path writeScript(String commands) {
     try {
-      Path file = Files.createTempFile("privport-", ".nft",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Path file =
+          Files.createTempFile(
+              "privport-",
+              ".nft",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(file, commands, StandardCharsets.UTF_8);
       return file;
     } catch (IOException e) {
@@ -158,7 +168,8 @@ final class NftContext implements AutoCloseable {
       return;
     }
     if (!hasNetAdmin()) {
-      throw new NftablesException(NftablesException.Reason.PERMISSION,
+      throw new NftablesException(
+          NftablesException.Reason.PERMISSION,
           "changing or reading nftables needs CAP_NET_ADMIN: run as root or grant the capability");
     }
     HAS_NET_ADMIN.set(true);

@@ -7,6 +7,8 @@ import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,8 +16,8 @@ import java.util.Set;
 
 /**
  * Turns libnftables' JSON listing of a plan's table into a {@link PlanStatus}: each rule is read
- * back into the {@link RedirectRule} it implements, so drift is found by comparing values, never
- * by comparing text.
+ * back into the {@link RedirectRule} it implements, so drift is found by comparing values, never by
+ * comparing text.
  */
 final class NftInspector {
   private NftInspector() {}
@@ -26,7 +28,7 @@ final class NftInspector {
 
   static PlanStatus inspect(RedirectPlan plan, String json) {
     List<Object> items = list(map(Json.parse(json)).get("nftables"));
-    Map<String, List<int[]>> maps = new java.util.HashMap<>();
+    Map<String, List<int[]>> maps = new HashMap<>();
     for (Object item : items) {
       Map<String, Object> m = map(map(item).get("map"));
       if (!m.isEmpty()) {
@@ -48,8 +50,8 @@ final class NftInspector {
       }
     }
     // Multiset difference: the plan's rules against every redirect the live rules implement.
-    java.util.Set<RedirectRule> expected = new java.util.HashSet<>(plan.rules());
-    java.util.Set<RedirectRule> seen = new java.util.HashSet<>();
+    Set<RedirectRule> expected = new HashSet<>(plan.rules());
+    Set<RedirectRule> seen = new HashSet<>();
     List<RedirectRule> extra = new ArrayList<>();
     List<LiveRule> unrecognised = new ArrayList<>();
     for (LiveRule l : live) {
@@ -71,11 +73,12 @@ final class NftInspector {
     long handle = number(rule.get("handle"));
     long packets = 0;
     long bytes = 0;
-    Optional<Scope> scope = switch (chain) {
-      case NftRenderer.INCOMING_CHAIN -> Optional.of(Scope.INCOMING);
-      case NftRenderer.LOCAL_CHAIN -> Optional.of(Scope.LOCAL);
-      default -> Optional.empty();
-    };
+    Optional<Scope> scope =
+        switch (chain) {
+          case NftRenderer.INCOMING_CHAIN -> Optional.of(Scope.INCOMING);
+          case NftRenderer.LOCAL_CHAIN -> Optional.of(Scope.LOCAL);
+          default -> Optional.empty();
+        };
     Optional<String> iface = Optional.empty();
     Set<Family> families = EnumSet.allOf(Family.class);
     Protocol protocol = null;
@@ -110,12 +113,14 @@ final class NftInspector {
           switch (key) {
             case "iifname" -> iface = Optional.of(fromNftInterface(String.valueOf(right)));
             case "oifname" -> oifLo = "lo".equals(right);
-            case "nfproto" -> families = EnumSet.of("ipv6".equals(right) ? Family.IPV6 : Family.IPV4);
+            case "nfproto" ->
+                families = EnumSet.of("ipv6".equals(right) ? Family.IPV6 : Family.IPV4);
             default -> understood = false;
           }
         } else if (left.containsKey("fib")) {
           fibLocal = "local".equals(right);
-        } else if (left.containsKey("payload") && "dport".equals(map(left.get("payload")).get("field"))) {
+        } else if (left.containsKey("payload")
+            && "dport".equals(map(left.get("payload")).get("field"))) {
           String proto = String.valueOf(map(left.get("payload")).get("protocol"));
           protocol = "udp".equals(proto) ? Protocol.UDP : "tcp".equals(proto) ? Protocol.TCP : null;
           if (right instanceof Long port) {
@@ -133,8 +138,10 @@ final class NftInspector {
       }
     }
     boolean mapped = matchMap != null && matchMap.equals(redirectMap) && maps.containsKey(matchMap);
-    understood &= protocol != null && (mapped || (from > 0 && to > 0))
-        && (scope.orElse(null) == Scope.INCOMING ? fibLocal : oifLo && iface.isEmpty());
+    understood &=
+        protocol != null
+            && (mapped || (from > 0 && to > 0))
+            && (scope.orElse(null) == Scope.INCOMING ? fibLocal : oifLo && iface.isEmpty());
     List<RedirectRule> redirects = new ArrayList<>();
     if (understood) {
       try {

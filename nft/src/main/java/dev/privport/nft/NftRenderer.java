@@ -6,7 +6,11 @@ import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import dev.privport.core.spi.BackendKind;
 import dev.privport.core.spi.PlanRenderer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Renders a {@link RedirectPlan} as an nft script for {@code nft -f}.
@@ -22,9 +26,9 @@ import java.util.List;
  * than {@link #MAP_THRESHOLD} redirects is one rule per redirect, each with its own counter and a
  * comment naming it: easiest to read and to diff, and a walk of a few rules costs a packet nothing
  * measurable. A larger group is ONE rule that looks the port up in a named map of the plan's table
- * ({@code tcp dport @incoming_tcp counter redirect to :tcp dport map @incoming_tcp}), so a
- * packet's cost does not grow with the number of redirects; {@code nft add element} can update the
- * map at run time, and its counter counts the whole group.
+ * ({@code tcp dport @incoming_tcp counter redirect to :tcp dport map @incoming_tcp}), so a packet's
+ * cost does not grow with the number of redirects; {@code nft add element} can update the map at
+ * run time, and its counter counts the whole group.
  *
  * <p>Output is deterministic: groups and rules follow {@link RedirectPlan#rules()}, map elements
  * are sorted by port.
@@ -32,10 +36,13 @@ import java.util.List;
 public final class NftRenderer implements PlanRenderer {
   /** The priority of both nat chains: the standard {@code dstnat} priority. */
   public static final int NAT_PRIORITY = -100;
+
   /** The chain that holds {@link Scope#INCOMING} rules. */
   public static final String INCOMING_CHAIN = "incoming";
+
   /** The chain that holds {@link Scope#LOCAL} rules. */
   public static final String LOCAL_CHAIN = "local";
+
   /** Groups of at least this many redirects become one rule with a map. */
   public static final int MAP_THRESHOLD = 8;
 
@@ -55,12 +62,18 @@ public final class NftRenderer implements PlanRenderer {
     String table = tableName(plan);
     List<Group> groups = groups(plan.rules());
     StringBuilder out = new StringBuilder(256 + plan.rules().size() * 96);
-    out.append("# privport plan \"").append(table).append("\": ")
-        .append(plan.redirects().size()).append(plan.redirects().size() == 1 ? " redirect" : " redirects")
+    out.append("# privport plan \"")
+        .append(table)
+        .append("\": ")
+        .append(plan.redirects().size())
+        .append(plan.redirects().size() == 1 ? " redirect" : " redirects")
         .append(", rendered by privport.\n")
-        .append("# Apply: nft -f FILE (replaces table inet ").append(table)
+        .append("# Apply: nft -f FILE (replaces table inet ")
+        .append(table)
         .append(" in one transaction; no other table is touched).\n")
-        .append("# Remove: nft delete table inet ").append(table).append('\n')
+        .append("# Remove: nft delete table inet ")
+        .append(table)
+        .append('\n')
         .append(ConntrackCleanup.note(plan));
     replaceTable(out, table);
     out.append("table inet ").append(table).append(" {\n");
@@ -106,36 +119,46 @@ public final class NftRenderer implements PlanRenderer {
       return rules.size() >= MAP_THRESHOLD;
     }
 
-    /** A readable, unique map name: {@code incoming_tcp_ipv4_via_eth0}; a wildcard {@code eth+} is {@code eth/all}. */
+    /**
+     * A readable, unique map name: {@code incoming_tcp_ipv4_via_eth0}; a wildcard {@code eth+} is
+     * {@code eth/all}.
+     */
     String mapName() {
       RedirectRule h = head();
-      return (h.scope() == Scope.INCOMING ? INCOMING_CHAIN : LOCAL_CHAIN) + "_" + h.protocol().keyword()
+      return (h.scope() == Scope.INCOMING ? INCOMING_CHAIN : LOCAL_CHAIN)
+          + "_"
+          + h.protocol().keyword()
           + (h.singleFamily() ? "_" + h.family().keyword() : "")
           + h.inputInterface().map(i -> "_via_" + i.replace("+", "/all")).orElse("");
     }
 
     boolean sameGroup(RedirectRule r) {
       RedirectRule h = head();
-      return r.scope() == h.scope() && r.protocol() == h.protocol() && r.families().equals(h.families())
+      return r.scope() == h.scope()
+          && r.protocol() == h.protocol()
+          && r.families().equals(h.families())
           && r.inputInterface().equals(h.inputInterface());
     }
   }
 
   static List<Group> groups(List<RedirectRule> rules) {
-    java.util.Map<String, List<RedirectRule>> byKey = new java.util.LinkedHashMap<>();
+    Map<String, List<RedirectRule>> byKey = new LinkedHashMap<>();
     for (RedirectRule r : rules) {
-      String key = r.scope() + "|" + r.inputInterface().orElse("") + "|" + r.protocol() + "|" + r.families();
-      byKey.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(r);
+      String key =
+          r.scope() + "|" + r.inputInterface().orElse("") + "|" + r.protocol() + "|" + r.families();
+      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
     }
     return byKey.values().stream().map(Group::new).toList();
   }
 
   private static void map(StringBuilder out, Group g) {
-    out.append("\tmap ").append(g.mapName()).append(" {\n")
+    out.append("\tmap ")
+        .append(g.mapName())
+        .append(" {\n")
         .append("\t\ttype inet_service : inet_service\n")
         .append("\t\telements = { ");
-    List<RedirectRule> byPort = g.rules().stream()
-        .sorted(java.util.Comparator.comparingInt(RedirectRule::fromPort)).toList();
+    List<RedirectRule> byPort =
+        g.rules().stream().sorted(Comparator.comparingInt(RedirectRule::fromPort)).toList();
     for (int i = 0; i < byPort.size(); i++) {
       if (i > 0) {
         out.append(i % 8 == 0 ? ",\n\t\t\t     " : ", ");
@@ -148,32 +171,54 @@ public final class NftRenderer implements PlanRenderer {
   /** The script that removes the plan's table, and succeeds when it is already gone. */
   public String renderRemoval(RedirectPlan plan) {
     String table = tableName(plan);
-    StringBuilder out = new StringBuilder()
-        .append("# Removes privport plan \"").append(table).append("\": table inet ").append(table)
-        .append(" and nothing else.\n");
+    StringBuilder out =
+        new StringBuilder()
+            .append("# Removes privport plan \"")
+            .append(table)
+            .append("\": table inet ")
+            .append(table)
+            .append(" and nothing else.\n");
     replaceTable(out, table);
     return out.toString();
   }
 
-  /** "Create if absent, then delete": the delete can never fail, so the transaction is idempotent. */
+  /**
+   * "Create if absent, then delete": the delete can never fail, so the transaction is idempotent.
+   */
   private static void replaceTable(StringBuilder out, String table) {
-    out.append("table inet ").append(table).append('\n')
-        .append("delete table inet ").append(table).append('\n');
+    out.append("table inet ")
+        .append(table)
+        .append('\n')
+        .append("delete table inet ")
+        .append(table)
+        .append('\n');
   }
 
   private static void chain(StringBuilder out, Scope scope, List<Group> groups) {
     boolean incoming = scope == Scope.INCOMING;
-    out.append("\tchain ").append(incoming ? INCOMING_CHAIN : LOCAL_CHAIN).append(" {\n")
-        .append("\t\ttype nat hook ").append(incoming ? "prerouting" : "output")
-        .append(" priority ").append(NAT_PRIORITY).append("; policy accept;\n");
+    out.append("\tchain ")
+        .append(incoming ? INCOMING_CHAIN : LOCAL_CHAIN)
+        .append(" {\n")
+        .append("\t\ttype nat hook ")
+        .append(incoming ? "prerouting" : "output")
+        .append(" priority ")
+        .append(NAT_PRIORITY)
+        .append("; policy accept;\n");
     for (Group g : groups) {
       if (g.mapped()) {
         out.append("\t\t");
         matches(out, g.head());
         String proto = g.head().protocol().keyword();
-        out.append(proto).append(" dport @").append(g.mapName())
-            .append(" counter redirect to :").append(proto).append(" dport map @").append(g.mapName())
-            .append(" comment \"").append(g.rules().size()).append(" redirects\"\n");
+        out.append(proto)
+            .append(" dport @")
+            .append(g.mapName())
+            .append(" counter redirect to :")
+            .append(proto)
+            .append(" dport map @")
+            .append(g.mapName())
+            .append(" comment \"")
+            .append(g.rules().size())
+            .append(" redirects\"\n");
       } else {
         for (RedirectRule rule : g.rules()) {
           out.append("\t\t");
@@ -188,7 +233,8 @@ public final class NftRenderer implements PlanRenderer {
   /** What every rule of a scope matches before the port: interface, family, local destination. */
   private static void matches(StringBuilder out, RedirectRule rule) {
     if (rule.scope() == Scope.INCOMING) {
-      rule.inputInterface().ifPresent(i -> out.append("iifname \"").append(nftInterface(i)).append("\" "));
+      rule.inputInterface()
+          .ifPresent(i -> out.append("iifname \"").append(nftInterface(i)).append("\" "));
     } else {
       out.append("oifname \"lo\" ");
     }
@@ -204,9 +250,14 @@ public final class NftRenderer implements PlanRenderer {
   /** One rule for one redirect. */
   static void rule(StringBuilder out, RedirectRule rule) {
     matches(out, rule);
-    out.append(rule.protocol().keyword()).append(" dport ").append(rule.fromPort())
-        .append(" counter redirect to :").append(rule.toPort())
-        .append(" comment \"").append(rule.describe()).append('"');
+    out.append(rule.protocol().keyword())
+        .append(" dport ")
+        .append(rule.fromPort())
+        .append(" counter redirect to :")
+        .append(rule.toPort())
+        .append(" comment \"")
+        .append(rule.describe())
+        .append('"');
   }
 
   /** iptables' wildcard suffix {@code +} is {@code *} in nft. */

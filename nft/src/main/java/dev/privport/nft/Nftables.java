@@ -49,7 +49,8 @@ public final class Nftables implements AutoCloseable {
     try {
       Class.forName("jnr.ffi.LibraryLoader");
     } catch (ClassNotFoundException e) {
-      throw new NftablesException(NftablesException.Reason.LIBRARY_MISSING,
+      throw new NftablesException(
+          NftablesException.Reason.LIBRARY_MISSING,
           "the libnftables executor needs jnr-ffi on the class path: add the Maven artifact com.github.jnr:jnr-ffi");
     }
     return new Nftables(NftContext.open(soname));
@@ -124,8 +125,12 @@ public final class Nftables implements AutoCloseable {
       }
     }
     String first = error.lines().filter(l -> l.contains("Error")).findFirst().orElse(error.strip());
-    String message = "libnftables rejected the commands: " + first.strip()
-        + (lineText.isPresent() ? " (line " + line.getAsInt() + ": " + lineText.get().strip() + ")" : "");
+    String message =
+        "libnftables rejected the commands: "
+            + first.strip()
+            + (lineText.isPresent()
+                ? " (line " + line.getAsInt() + ": " + lineText.get().strip() + ")"
+                : "");
     return new NftablesException(reason, message, error, line, lineText);
   }
 

@@ -30,7 +30,12 @@ public class NftablesException extends RuntimeException {
   private final OptionalInt line;
   private final Optional<String> lineText;
 
-  NftablesException(Reason reason, String message, String errorText, OptionalInt line, Optional<String> lineText) {
+  NftablesException(
+      Reason reason,
+      String message,
+      String errorText,
+      OptionalInt line,
+      Optional<String> lineText) {
     super(message);
     this.reason = reason;
     this.errorText = errorText;

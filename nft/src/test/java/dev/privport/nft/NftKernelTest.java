@@ -62,7 +62,8 @@ class NftKernelTest extends RedirectContract {
   void aFailingScriptChangesNothing() {
     apply(RedirectPlan.of(80, 8080));
     String before = lab.host.sh("nft", "list", "ruleset");
-    String broken = RedirectPlan.of(81, 8081).toNft().replace("redirect to :8081", "redirect to :8081 bogus");
+    String broken =
+        RedirectPlan.of(81, 8081).toNft().replace("redirect to :8081", "redirect to :8081 bogus");
     assertThat(lab.host.execWithInput(broken, "nft", "-f", "-").exitCode()).isNotZero();
     assertThat(lab.host.sh("nft", "list", "ruleset")).isEqualTo(before);
   }

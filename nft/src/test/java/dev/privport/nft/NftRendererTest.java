@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 class NftRendererTest {
   @Test
   void rendersTheOneLinerExactly() {
-    assertThat(RedirectPlan.of(80, 8080).toNft()).isEqualTo("""
+    assertThat(RedirectPlan.of(80, 8080).toNft())
+        .isEqualTo(
+            """
         # privport plan "privport": 1 redirect, rendered by privport.
         # Apply: nft -f FILE (replaces table inet privport in one transaction; no other table is touched).
         # Remove: nft delete table inet privport
@@ -31,15 +33,17 @@ class NftRendererTest {
 
   @Test
   void familyInterfaceAndScopeQualifiersAppearOnlyWhereNeeded() {
-    String text = RedirectPlan.builder()
-        .name("syslog")
-        .add(Redirect.udp(514, 5514).ipv4Only().incomingOnly().onInterface("eth+"))
-        .add(Redirect.udp(162, 1162).ipv6Only().localOnly())
-        .build()
-        .toNft();
+    String text =
+        RedirectPlan.builder()
+            .name("syslog")
+            .add(Redirect.udp(514, 5514).ipv4Only().incomingOnly().onInterface("eth+"))
+            .add(Redirect.udp(162, 1162).ipv6Only().localOnly())
+            .build()
+            .toNft();
     assertThat(text)
         .contains("table inet privport-syslog {")
-        .contains("\t\tiifname \"eth*\" meta nfproto ipv4 fib daddr type local udp dport 514 counter redirect to :5514")
+        .contains(
+            "\t\tiifname \"eth*\" meta nfproto ipv4 fib daddr type local udp dport 514 counter redirect to :5514")
         .contains("\t\toifname \"lo\" meta nfproto ipv6 udp dport 162 counter redirect to :1162");
   }
 
@@ -58,11 +62,17 @@ class NftRendererTest {
 
   @Test
   void largeGroupsBecomeOneRuleWithANamedMap() {
-    RedirectPlan plan = RedirectPlan.builder()
-        .add(Redirect.udp(514, 5514).incomingOnly())
-        .addAll(Redirect.range(dev.privport.core.Protocol.TCP, 1000, 1009, 9000).stream().map(Redirect::incomingOnly).toList())
-        .build();
-    assertThat(plan.toNft()).isEqualTo("""
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .add(Redirect.udp(514, 5514).incomingOnly())
+            .addAll(
+                Redirect.range(dev.privport.core.Protocol.TCP, 1000, 1009, 9000).stream()
+                    .map(Redirect::incomingOnly)
+                    .toList())
+            .build();
+    assertThat(plan.toNft())
+        .isEqualTo(
+            """
         # privport plan "privport": 11 redirects, rendered by privport.
         # Apply: nft -f FILE (replaces table inet privport in one transaction; no other table is touched).
         # Remove: nft delete table inet privport
@@ -90,24 +100,34 @@ class NftRendererTest {
   void theCutIsEightRedirectsAGroup() {
     RedirectPlan seven = RedirectPlan.builder().tcpRange(1000, 1006, 2000).build();
     RedirectPlan eight = RedirectPlan.builder().tcpRange(1000, 1007, 2000).build();
-    assertThat(seven.toNft()).doesNotContain("map ").contains("tcp dport 1006 counter redirect to :2006");
+    assertThat(seven.toNft())
+        .doesNotContain("map ")
+        .contains("tcp dport 1006 counter redirect to :2006");
     assertThat(eight.toNft()).contains("map incoming_tcp {").contains("map local_tcp {");
   }
 
   @Test
   void mapNamesSayScopeProtocolFamilyAndInterface() {
-    RedirectPlan plan = RedirectPlan.builder()
-        .addAll(Redirect.range(dev.privport.core.Protocol.UDP, 1000, 1009, 2000).stream()
-            .map(r -> r.ipv6Only().incomingOnly().onInterface("eth+")).toList())
-        .build();
-    assertThat(plan.toNft()).contains("map incoming_udp_ipv6_via_eth/all {")
-        .contains("iifname \"eth*\" meta nfproto ipv6 fib daddr type local udp dport @incoming_udp_ipv6_via_eth/all counter");
+    RedirectPlan plan =
+        RedirectPlan.builder()
+            .addAll(
+                Redirect.range(dev.privport.core.Protocol.UDP, 1000, 1009, 2000).stream()
+                    .map(r -> r.ipv6Only().incomingOnly().onInterface("eth+"))
+                    .toList())
+            .build();
+    assertThat(plan.toNft())
+        .contains("map incoming_udp_ipv6_via_eth/all {")
+        .contains(
+            "iifname \"eth*\" meta nfproto ipv6 fib daddr type local udp dport @incoming_udp_ipv6_via_eth/all counter");
   }
 
   @Test
   void removalTouchesOnlyThePlansTable() {
-    assertThat(new NftRenderer().renderRemoval(RedirectPlan.builder().name("web").tcp(80, 8080).build()))
-        .isEqualTo("""
+    assertThat(
+            new NftRenderer()
+                .renderRemoval(RedirectPlan.builder().name("web").tcp(80, 8080).build()))
+        .isEqualTo(
+            """
             # Removes privport plan "privport-web": table inet privport-web and nothing else.
             table inet privport-web
             delete table inet privport-web

@@ -19,15 +19,25 @@ class NftScriptCheckTest {
   void everyShapeOfPlanLoadsIntoTheKernel() {
     Kernel.requireCommand("nft", "unshare");
     Cmd.Result probe = Cmd.run("unshare", "-rn", "nft", "list", "ruleset");
-    Kernel.require(probe.ok(), "unshare -rn cannot create a user+network namespace here: " + probe.stderr().strip());
+    Kernel.require(
+        probe.ok(),
+        "unshare -rn cannot create a user+network namespace here: " + probe.stderr().strip());
     for (RedirectPlan plan : Fixtures.plansOfEveryShape()) {
       String script = plan.toNft() + new NftRenderer().renderRemoval(plan) + plan.toNft();
       // Check, then commit, in one throwaway namespace: the script arrives on stdin.
-      Cmd.Result r = Cmd.run(List.of("unshare", "-rn", "sh", "-c",
-          "f=$(mktemp) && cat > \"$f\" && nft -c -f \"$f\" && nft -f \"$f\" && nft list ruleset; rc=$?; rm -f \"$f\"; exit $rc"),
-          script);
+      Cmd.Result r =
+          Cmd.run(
+              List.of(
+                  "unshare",
+                  "-rn",
+                  "sh",
+                  "-c",
+                  "f=$(mktemp) && cat > \"$f\" && nft -c -f \"$f\" && nft -f \"$f\" && nft list ruleset; rc=$?; rm -f \"$f\"; exit $rc"),
+              script);
       assertThat(r.exitCode()).as(r.stderr()).isZero();
-      assertThat(r.stdout()).contains("table inet " + plan.qualifiedName()).contains("redirect to :");
+      assertThat(r.stdout())
+          .contains("table inet " + plan.qualifiedName())
+          .contains("redirect to :");
     }
   }
 }

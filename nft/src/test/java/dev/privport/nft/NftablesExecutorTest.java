@@ -33,8 +33,10 @@ class NftablesExecutorTest extends RedirectContract {
   @Override
   protected void requireTools() {
     Kernel.requireCommand("nft");
-    Kernel.require(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libnftables.so.1"))
-        || Files.exists(Path.of("/usr/lib64/libnftables.so.1")) || Files.exists(Path.of("/usr/lib/libnftables.so.1")),
+    Kernel.require(
+        Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libnftables.so.1"))
+            || Files.exists(Path.of("/usr/lib64/libnftables.so.1"))
+            || Files.exists(Path.of("/usr/lib/libnftables.so.1")),
         "libnftables.so.1 is not installed (Debian: apt-get install libnftables1)");
   }
 
@@ -69,7 +71,13 @@ class NftablesExecutorTest extends RedirectContract {
 
   @Test
   void applyTwiceIsUnchangedAndForeignTablesSurvive() {
-    lab.host.execWithInput("table inet foreign { chain c { type filter hook input priority 0; tcp dport 22 accept; }; }", "nft", "-f", "-").orThrow();
+    lab.host
+        .execWithInput(
+            "table inet foreign { chain c { type filter hook input priority 0; tcp dport 22 accept; }; }",
+            "nft",
+            "-f",
+            "-")
+        .orThrow();
     String before = ruleset();
     RedirectPlan plan = RedirectPlan.of(80, 8080);
     nft.apply(plan);
@@ -93,15 +101,21 @@ class NftablesExecutorTest extends RedirectContract {
   void aBrokenScriptFailsWithLibnftablesTextAndTheLineAndChangesNothing() {
     nft.apply(RedirectPlan.of(80, 8080));
     String before = ruleset();
-    String broken = RedirectPlan.of(81, 8081).toNft().replace("redirect to :8081", "redirect to :8081 bogus");
+    String broken =
+        RedirectPlan.of(81, 8081).toNft().replace("redirect to :8081", "redirect to :8081 bogus");
     assertThatThrownBy(() -> nft.run(broken))
-        .isInstanceOfSatisfying(NftablesException.class, e -> {
-          assertThat(e.reason()).isEqualTo(NftablesException.Reason.REJECTED);
-          assertThat(e.errorText()).contains("Error: syntax error");
-          assertThat(e.line()).as(e.errorText()).hasValue(9);
-          assertThat(e.lineText().orElseThrow()).contains("bogus");
-          assertThat(e.getMessage()).contains("syntax error").contains("line 9").contains("bogus");
-        });
+        .isInstanceOfSatisfying(
+            NftablesException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(NftablesException.Reason.REJECTED);
+              assertThat(e.errorText()).contains("Error: syntax error");
+              assertThat(e.line()).as(e.errorText()).hasValue(9);
+              assertThat(e.lineText().orElseThrow()).contains("bogus");
+              assertThat(e.getMessage())
+                  .contains("syntax error")
+                  .contains("line 9")
+                  .contains("bogus");
+            });
     assertThat(ruleset()).isEqualTo(before);
     nft.check(RedirectPlan.of(80, 8080)); // the executor is still usable after a failure
   }
@@ -112,23 +126,31 @@ class NftablesExecutorTest extends RedirectContract {
     String before = ruleset();
     // Valid syntax that only the kernel refuses: a redirect in a filter chain. The first commands
     // of the transaction would succeed on their own.
-    String script = "add table inet privport-x\nadd chain inet privport-x c { type filter hook input priority 0; }\n"
-        + "add rule inet privport-x c tcp dport 1 redirect to :2\n";
+    String script =
+        "add table inet privport-x\nadd chain inet privport-x c { type filter hook input priority 0; }\n"
+            + "add rule inet privport-x c tcp dport 1 redirect to :2\n";
     assertThatThrownBy(() -> nft.run(script)).isInstanceOf(NftablesException.class);
     assertThat(ruleset()).isEqualTo(before);
   }
 
   @Test
   void inspectionSeesCountersRiseAndDrift() {
-    RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).add(Redirect.udp(514, 5514).incomingOnly()).build();
+    RedirectPlan plan =
+        RedirectPlan.builder().tcp(80, 8080).add(Redirect.udp(514, 5514).incomingOnly()).build();
     assertThat(nft.inspect(plan).present()).isFalse();
     nft.apply(plan);
     PlanStatus fresh = nft.inspect(plan);
     assertThat(fresh.inSync()).isTrue();
     assertThat(fresh.live()).hasSize(plan.rules().size()).allMatch(l -> l.packets() == 0);
 
-    RedirectRule incomingTcp = plan.rules().stream().filter(r -> r.scope() == dev.privport.core.Scope.INCOMING
-        && r.protocol() == dev.privport.core.Protocol.TCP).findFirst().orElseThrow();
+    RedirectRule incomingTcp =
+        plan.rules().stream()
+            .filter(
+                r ->
+                    r.scope() == dev.privport.core.Scope.INCOMING
+                        && r.protocol() == dev.privport.core.Protocol.TCP)
+            .findFirst()
+            .orElseThrow();
     for (int i = 0; i < 3; i++) {
       assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
     }
@@ -137,7 +159,15 @@ class NftablesExecutorTest extends RedirectContract {
     assertThat(counted.bytes()).isGreaterThan(0);
 
     // Drift: delete a rule by hand with nft, then add one.
-    lab.host.sh("nft", "delete", "rule", "inet", "privport", "incoming", "handle", Long.toString(counted.handle()));
+    lab.host.sh(
+        "nft",
+        "delete",
+        "rule",
+        "inet",
+        "privport",
+        "incoming",
+        "handle",
+        Long.toString(counted.handle()));
     PlanStatus drifted = nft.inspect(plan);
     assertThat(drifted.inSync()).isFalse();
     assertThat(drifted.missing()).containsExactly(incomingTcp);
@@ -159,8 +189,11 @@ class NftablesExecutorTest extends RedirectContract {
     PlanStatus status = nft.inspect(plan);
     assertThat(status.inSync()).isTrue();
     assertThat(status.live()).hasSize(2).allMatch(l -> l.redirects().size() == 101);
-    RedirectRule incoming80 = plan.rules().stream()
-        .filter(r -> r.scope() == dev.privport.core.Scope.INCOMING && r.fromPort() == 80).findFirst().orElseThrow();
+    RedirectRule incoming80 =
+        plan.rules().stream()
+            .filter(r -> r.scope() == dev.privport.core.Scope.INCOMING && r.fromPort() == 80)
+            .findFirst()
+            .orElseThrow();
     assertThat(status.find(incoming80).orElseThrow().packets()).isEqualTo(1);
 
     lab.host.sh("nft", "delete", "element", "inet", "privport", "incoming_tcp", "{ 80 }");
@@ -168,7 +201,9 @@ class NftablesExecutorTest extends RedirectContract {
     PlanStatus drifted = nft.inspect(plan);
     assertThat(drifted.missing()).containsExactly(incoming80);
     assertThat(drifted.extra()).extracting(RedirectRule::fromPort).containsExactly(81);
-    assertThat(fromClient("tcp", Lab.HOST_V4, 81)).as("the element added by hand works").isEqualTo("port=8081");
+    assertThat(fromClient("tcp", Lab.HOST_V4, 81))
+        .as("the element added by hand works")
+        .isEqualTo("port=8081");
   }
 
   @Test
@@ -180,24 +215,32 @@ class NftablesExecutorTest extends RedirectContract {
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      Thread w = new Thread(() -> {
-        try {
-          start.await();
-          RedirectPlan mine = RedirectPlan.builder().name("t" + id).tcp(1000 + id, 2000 + id).udp(1000 + id, 2000 + id).build();
-          RedirectPlan gone = RedirectPlan.builder().name("gone" + id).tcp(3000 + id, 4000 + id).build();
-          for (int r = 0; r < rounds; r++) {
-            nft.apply(mine);
-            nft.apply(gone);
-            nft.inspect(mine);
-            nft.remove(gone);
-            if (r % 2 == 0) {
-              nft.remove(mine);
-            }
-          }
-        } catch (Throwable e) {
-          failure.compareAndSet(null, e);
-        }
-      });
+      Thread w =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  RedirectPlan mine =
+                      RedirectPlan.builder()
+                          .name("t" + id)
+                          .tcp(1000 + id, 2000 + id)
+                          .udp(1000 + id, 2000 + id)
+                          .build();
+                  RedirectPlan gone =
+                      RedirectPlan.builder().name("gone" + id).tcp(3000 + id, 4000 + id).build();
+                  for (int r = 0; r < rounds; r++) {
+                    nft.apply(mine);
+                    nft.apply(gone);
+                    nft.inspect(mine);
+                    nft.remove(gone);
+                    if (r % 2 == 0) {
+                      nft.remove(mine);
+                    }
+                  }
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                }
+              });
       workers.add(w);
       w.start();
     }
@@ -206,20 +249,27 @@ class NftablesExecutorTest extends RedirectContract {
       w.join(120_000);
     }
     assertThat(failure.get()).isNull();
-    // rounds is odd: each thread's last round (r = 24) removed "mine"; apply once more to check union
+    // rounds is odd: each thread's last round (r = 24) removed "mine"; apply once more to check
+    // union
     String tables = lab.host.sh("nft", "list", "tables");
     assertThat(tables).doesNotContain("gone").doesNotContain("privport-t");
     for (int t = 0; t < threads; t++) {
       nft.apply(RedirectPlan.builder().name("t" + t).tcp(1000 + t, 2000 + t).build());
     }
     assertThat(lab.host.sh("nft", "list", "tables").lines().sorted().toList())
-        .containsExactly("table inet privport-t0", "table inet privport-t1", "table inet privport-t2", "table inet privport-t3");
+        .containsExactly(
+            "table inet privport-t0",
+            "table inet privport-t1",
+            "table inet privport-t2",
+            "table inet privport-t3");
   }
 
   @Test
   void aMissingLibraryNamesThePackageToInstall() {
     assertThatThrownBy(() -> Nftables.open("libnftables-absent.so.1"))
-        .isInstanceOfSatisfying(NftablesException.class, e -> assertThat(e.reason()).isEqualTo(NftablesException.Reason.LIBRARY_MISSING))
+        .isInstanceOfSatisfying(
+            NftablesException.class,
+            e -> assertThat(e.reason()).isEqualTo(NftablesException.Reason.LIBRARY_MISSING))
         .hasMessageContaining("apt-get install libnftables1")
         .hasMessageContaining("dnf install nftables");
   }
@@ -227,8 +277,15 @@ class NftablesExecutorTest extends RedirectContract {
   @Test
   void withoutCapNetAdminTheErrorIsClearAndNativeNoiseIsAbsent() {
     Kernel.requireCommand("setpriv");
-    Cmd.Result r = probe(lab.host, List.of("setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin"), "permission");
-    assertThat(r.stdout()).contains("reason=PERMISSION").contains("needs CAP_NET_ADMIN").contains("survived");
+    Cmd.Result r =
+        probe(
+            lab.host,
+            List.of("setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin"),
+            "permission");
+    assertThat(r.stdout())
+        .contains("reason=PERMISSION")
+        .contains("needs CAP_NET_ADMIN")
+        .contains("survived");
     assertThat(r.stderr()).doesNotContain("you must be root");
     assertThat(ruleset()).doesNotContain("privport");
   }
@@ -237,35 +294,46 @@ class NftablesExecutorTest extends RedirectContract {
   void whenNoNetlinkSocketCanBeOpenedTheJvmSurvives() {
     Kernel.requireCommand("prlimit");
     Cmd.Result r = probe(lab.host, List.of("prlimit", "--nofile=400:400"), "netlink");
-    assertThat(r.stdout()).as(r.stderr()).contains("reason=NETLINK_UNAVAILABLE").contains("survived");
+    assertThat(r.stdout())
+        .as(r.stderr())
+        .contains("reason=NETLINK_UNAVAILABLE")
+        .contains("survived");
   }
 
   private static Cmd.Result probe(Netns ns, List<String> wrapper, String mode) {
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
     argv.addAll(wrapper);
-    argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), NftablesProbeMain.class.getName(), mode));
+    argv.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            NftablesProbeMain.class.getName(),
+            mode));
     return Cmd.run(argv, null);
   }
 
   @Test
   void theBindingMatchesTheInstalledHeader() throws Exception {
     Path header = Path.of("/usr/include/nftables/libnftables.h");
-    Kernel.require(Files.exists(header), "libnftables' header is not installed (Debian: apt-get install libnftables-dev)");
+    Kernel.require(
+        Files.exists(header),
+        "libnftables' header is not installed (Debian: apt-get install libnftables-dev)");
     String h = Files.readString(header).replaceAll("\\s+", " ");
-    for (String prototype : List.of(
-        "struct nft_ctx *nft_ctx_new(uint32_t flags);",
-        "void nft_ctx_free(struct nft_ctx *ctx);",
-        "bool nft_ctx_get_dry_run(struct nft_ctx *ctx);",
-        "void nft_ctx_set_dry_run(struct nft_ctx *ctx, bool dry);",
-        "unsigned int nft_ctx_output_get_flags(struct nft_ctx *ctx);",
-        "void nft_ctx_output_set_flags(struct nft_ctx *ctx, unsigned int flags);",
-        "int nft_ctx_buffer_output(struct nft_ctx *ctx);",
-        "const char *nft_ctx_get_output_buffer(struct nft_ctx *ctx);",
-        "int nft_ctx_buffer_error(struct nft_ctx *ctx);",
-        "const char *nft_ctx_get_error_buffer(struct nft_ctx *ctx);",
-        "int nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf);",
-        "int nft_run_cmd_from_filename(struct nft_ctx *nft, const char *filename);")) {
+    for (String prototype :
+        List.of(
+            "struct nft_ctx *nft_ctx_new(uint32_t flags);",
+            "void nft_ctx_free(struct nft_ctx *ctx);",
+            "bool nft_ctx_get_dry_run(struct nft_ctx *ctx);",
+            "void nft_ctx_set_dry_run(struct nft_ctx *ctx, bool dry);",
+            "unsigned int nft_ctx_output_get_flags(struct nft_ctx *ctx);",
+            "void nft_ctx_output_set_flags(struct nft_ctx *ctx, unsigned int flags);",
+            "int nft_ctx_buffer_output(struct nft_ctx *ctx);",
+            "const char *nft_ctx_get_output_buffer(struct nft_ctx *ctx);",
+            "int nft_ctx_buffer_error(struct nft_ctx *ctx);",
+            "const char *nft_ctx_get_error_buffer(struct nft_ctx *ctx);",
+            "int nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf);",
+            "int nft_run_cmd_from_filename(struct nft_ctx *nft, const char *filename);")) {
       assertThat(h).contains(prototype);
     }
     // Every bound function is one of those prototypes.

@@ -20,7 +20,12 @@ public final class NftablesProbeMain {
       if (args[0].equals("netlink")) {
         // Load the library and every class the failure path needs while descriptors remain.
         Nftables.open().close();
-        for (String c : List.of("NftablesException", "NftablesException$Reason", "NetlinkProbe", "NftContext$Result")) {
+        for (String c :
+            List.of(
+                "NftablesException",
+                "NftablesException$Reason",
+                "NetlinkProbe",
+                "NftContext$Result")) {
           Class.forName("dev.privport.nft." + c);
         }
         try {

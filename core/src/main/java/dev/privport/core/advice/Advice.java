@@ -38,11 +38,23 @@ public record Advice(int port, Protocol protocol, List<Option> options, Option r
 
   /** A readable report: the recommendation, then every option. */
   public String describe() {
-    StringBuilder out = new StringBuilder()
-        .append("Port ").append(port).append('/').append(protocol.keyword()).append(": use ")
-        .append(recommended.kind()).append(" - ").append(recommended.reason()).append('\n');
+    StringBuilder out =
+        new StringBuilder()
+            .append("Port ")
+            .append(port)
+            .append('/')
+            .append(protocol.keyword())
+            .append(": use ")
+            .append(recommended.kind())
+            .append(" - ")
+            .append(recommended.reason())
+            .append('\n');
     for (Option o : options) {
-      out.append(o.applicable() ? "  + " : "  - ").append(o.kind()).append(": ").append(o.reason()).append('\n');
+      out.append(o.applicable() ? "  + " : "  - ")
+          .append(o.kind())
+          .append(": ")
+          .append(o.reason())
+          .append('\n');
     }
     return out.toString();
   }

@@ -19,46 +19,91 @@ public final class Advisor {
     Checks.port("port", port);
     List<Advice.Option> options = new ArrayList<>();
     int start = facts.unprivilegedPortStart().orElse(1024);
-    options.add(port >= start
-        ? option(Advice.Kind.NOTHING_NEEDED, true, "port " + port + " is already bindable: ip_unprivileged_port_start is " + start)
-        : option(Advice.Kind.NOTHING_NEEDED, false, "port " + port + " is privileged: ip_unprivileged_port_start is " + start));
+    options.add(
+        port >= start
+            ? option(
+                Advice.Kind.NOTHING_NEEDED,
+                true,
+                "port " + port + " is already bindable: ip_unprivileged_port_start is " + start)
+            : option(
+                Advice.Kind.NOTHING_NEEDED,
+                false,
+                "port " + port + " is privileged: ip_unprivileged_port_start is " + start));
     // A firewall redirect for UDP needs conntrack to move senders that are already sending.
-    String udpNote = protocol == Protocol.UDP && !facts.conntrack()
-        ? "; install conntrack too, or UDP senders already sending keep their old path after an apply"
-        : "";
-    options.add(facts.firewalldRunning()
-        ? option(Advice.Kind.FIREWALLD, true, "firewalld is running: use the firewalld backend or your rules vanish on reload" + udpNote)
-        : option(Advice.Kind.FIREWALLD, false, "firewalld is not running"));
+    String udpNote =
+        protocol == Protocol.UDP && !facts.conntrack()
+            ? "; install conntrack too, or UDP senders already sending keep their old path after an apply"
+            : "";
+    options.add(
+        facts.firewalldRunning()
+            ? option(
+                Advice.Kind.FIREWALLD,
+                true,
+                "firewalld is running: use the firewalld backend or your rules vanish on reload"
+                    + udpNote)
+            : option(Advice.Kind.FIREWALLD, false, "firewalld is not running"));
     boolean nftUsable = facts.nft() || facts.libnftables();
-    options.add(nftUsable
-        ? option(Advice.Kind.NFT, true, facts.firewalldRunning()
-            ? "nft works, but firewalld flushes foreign rules when it starts; prefer its backend"
-            : "nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP, IPv4 and IPv6"
-                + (facts.libnftables() ? ", applicable in-process through libnftables" : "") + udpNote)
-        : option(Advice.Kind.NFT, false, "neither nft nor libnftables is installed"));
-    options.add(switch (facts.iptables()) {
-      case NFT -> option(Advice.Kind.IPTABLES, true, "iptables-nft is installed: the plan's own nat chains" + udpNote);
-      case LEGACY -> option(Advice.Kind.IPTABLES, true,
-          "iptables-legacy is installed: keep every rule in legacy tables and use the iptables backend" + udpNote);
-      case NONE -> option(Advice.Kind.IPTABLES, false, "iptables is not installed");
-    });
-    options.add(protocol == Protocol.TCP
-        ? option(Advice.Kind.REDIR, true, facts.redir()
-            ? "redir is installed: a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)"
-            : "install redir for a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)")
-        : option(Advice.Kind.REDIR, false, "redir forwards TCP only"));
-    options.add(facts.unprivilegedPortStart().isPresent()
-        ? option(Advice.Kind.UNPRIVILEGED_PORT_START, port < start,
-            "lowering ip_unprivileged_port_start to " + port + " makes every port >= " + port + " bindable by any user")
-        : option(Advice.Kind.UNPRIVILEGED_PORT_START, false, "this kernel has no ip_unprivileged_port_start (< 4.11)"));
-    options.add(option(Advice.Kind.CAPABILITY, true,
-        "setcap cap_net_bind_service=ep on the service's own binary (rootlesskit for rootless Docker)"));
+    options.add(
+        nftUsable
+            ? option(
+                Advice.Kind.NFT,
+                true,
+                facts.firewalldRunning()
+                    ? "nft works, but firewalld flushes foreign rules when it starts; prefer its backend"
+                    : "nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP, IPv4 and IPv6"
+                        + (facts.libnftables() ? ", applicable in-process through libnftables" : "")
+                        + udpNote)
+            : option(Advice.Kind.NFT, false, "neither nft nor libnftables is installed"));
+    options.add(
+        switch (facts.iptables()) {
+          case NFT ->
+              option(
+                  Advice.Kind.IPTABLES,
+                  true,
+                  "iptables-nft is installed: the plan's own nat chains" + udpNote);
+          case LEGACY ->
+              option(
+                  Advice.Kind.IPTABLES,
+                  true,
+                  "iptables-legacy is installed: keep every rule in legacy tables and use the iptables backend"
+                      + udpNote);
+          case NONE -> option(Advice.Kind.IPTABLES, false, "iptables is not installed");
+        });
+    options.add(
+        protocol == Protocol.TCP
+            ? option(
+                Advice.Kind.REDIR,
+                true,
+                facts.redir()
+                    ? "redir is installed: a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)"
+                    : "install redir for a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)")
+            : option(Advice.Kind.REDIR, false, "redir forwards TCP only"));
+    options.add(
+        facts.unprivilegedPortStart().isPresent()
+            ? option(
+                Advice.Kind.UNPRIVILEGED_PORT_START,
+                port < start,
+                "lowering ip_unprivileged_port_start to "
+                    + port
+                    + " makes every port >= "
+                    + port
+                    + " bindable by any user")
+            : option(
+                Advice.Kind.UNPRIVILEGED_PORT_START,
+                false,
+                "this kernel has no ip_unprivileged_port_start (< 4.11)"));
+    options.add(
+        option(
+            Advice.Kind.CAPABILITY,
+            true,
+            "setcap cap_net_bind_service=ep on the service's own binary (rootlesskit for rootless Docker)"));
 
-    Advice.Option recommended = options.stream()
-        .filter(Advice.Option::applicable)
-        .filter(o -> o.kind() != Advice.Kind.NFT || !facts.firewalldRunning())
-        .findFirst()
-        .orElseThrow(); // CAPABILITY always applies
+    Advice.Option recommended =
+        options.stream()
+            .filter(Advice.Option::applicable)
+            .filter(o -> o.kind() != Advice.Kind.NFT || !facts.firewalldRunning())
+            .findFirst()
+            .orElseThrow(); // CAPABILITY always applies
     return new Advice(port, protocol, options, recommended);
   }
 

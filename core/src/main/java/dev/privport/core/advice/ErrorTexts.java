@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * to 8443), which the user then publishes the container on.
  */
 public final class ErrorTexts {
-  private static final Pattern ERROR = Pattern.compile(
-      "cannot expose privileged port (\\d{1,5})(?:[^\\n]*?listen (tcp|udp)(4|6)? )?");
+  private static final Pattern ERROR =
+      Pattern.compile(
+          "cannot expose privileged port (\\d{1,5})(?:[^\\n]*?listen (tcp|udp)(4|6)? )?");
 
   private ErrorTexts() {}
 

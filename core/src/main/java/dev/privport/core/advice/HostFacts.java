@@ -14,7 +14,8 @@ import java.util.OptionalInt;
  * @param firewalldRunning whether a firewalld daemon is running
  * @param libnftables whether {@code libnftables.so.1} is installed (for the in-process executor)
  * @param redir whether {@code redir} is installed
- * @param conntrack whether {@code conntrack} is installed (to move running UDP senders onto a change)
+ * @param conntrack whether {@code conntrack} is installed (to move running UDP senders onto a
+ *     change)
  */
 public record HostFacts(
     OptionalInt unprivilegedPortStart,
@@ -30,7 +31,9 @@ public record HostFacts(
   public enum Iptables {
     /** No iptables command. */
     NONE,
-    /** iptables-nft: iptables syntax, nftables underneath (the default on current distributions). */
+    /**
+     * iptables-nft: iptables syntax, nftables underneath (the default on current distributions).
+     */
     NFT,
     /** iptables-legacy: the old x_tables kernel interface. */
     LEGACY
@@ -38,15 +41,25 @@ public record HostFacts(
 
   /** Reads the facts through {@code probe}. */
   public static HostFacts read(HostProbe probe) {
-    OptionalInt start = probe.sysctl("net.ipv4.ip_unprivileged_port_start")
-        .filter(v -> v.matches("\\d+")).map(v -> OptionalInt.of(Integer.parseInt(v))).orElse(OptionalInt.empty());
+    OptionalInt start =
+        probe
+            .sysctl("net.ipv4.ip_unprivileged_port_start")
+            .filter(v -> v.matches("\\d+"))
+            .map(v -> OptionalInt.of(Integer.parseInt(v)))
+            .orElse(OptionalInt.empty());
     Iptables iptables = Iptables.NONE;
     if (probe.onPath("iptables")) {
       String version = probe.output(List.of("iptables", "--version")).orElse("");
       iptables = version.contains("legacy") ? Iptables.LEGACY : Iptables.NFT;
     }
-    return new HostFacts(start, probe.sysctl("net.ipv4.ping_group_range").map(v -> v.replaceAll("\\s+", " ")),
-        probe.onPath("nft"), iptables, probe.firewalldRunning(), probe.libnftablesInstalled(), probe.onPath("redir"),
+    return new HostFacts(
+        start,
+        probe.sysctl("net.ipv4.ping_group_range").map(v -> v.replaceAll("\\s+", " ")),
+        probe.onPath("nft"),
+        iptables,
+        probe.firewalldRunning(),
+        probe.libnftablesInstalled(),
+        probe.onPath("redir"),
         probe.onPath("conntrack"));
   }
 

@@ -12,8 +12,14 @@ import java.util.Optional;
 
 /** Reads the real host: {@code /proc/sys}, the PATH, the process list, the linker cache. */
 public final class SystemHostProbe implements HostProbe {
-  private static final List<String> LIBRARY_DIRS = List.of(
-      "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib64", "/lib");
+  private static final List<String> LIBRARY_DIRS =
+      List.of(
+          "/usr/lib/x86_64-linux-gnu",
+          "/usr/lib/aarch64-linux-gnu",
+          "/usr/lib64",
+          "/usr/lib",
+          "/lib64",
+          "/lib");
 
   @Override
   public Optional<String> sysctl(String key) {
@@ -38,11 +44,15 @@ public final class SystemHostProbe implements HostProbe {
 
   @Override
   public boolean firewalldRunning() {
-    return ProcessHandle.allProcesses().anyMatch(p -> {
-      ProcessHandle.Info info = p.info();
-      return info.command().map(c -> c.endsWith("/firewalld")).orElse(false)
-          || info.arguments().map(a -> Arrays.stream(a).anyMatch(x -> x.endsWith("/firewalld"))).orElse(false);
-    });
+    return ProcessHandle.allProcesses()
+        .anyMatch(
+            p -> {
+              ProcessHandle.Info info = p.info();
+              return info.command().map(c -> c.endsWith("/firewalld")).orElse(false)
+                  || info.arguments()
+                      .map(a -> Arrays.stream(a).anyMatch(x -> x.endsWith("/firewalld")))
+                      .orElse(false);
+            });
   }
 
   @Override

@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Renders the remedies that are not firewall rules (seed articles 000-002), from the same intent:
+ * Renders the remedies that are not firewall rules (the well-known alternatives to a redirect:
+ * redir, setcap, the unprivileged-port and ping sysctls), from the same intent:
  *
  * <ul>
  *   <li>{@link #redir}: a hardened systemd unit per TCP redirect, running {@code redir};
@@ -28,8 +29,10 @@ import java.util.regex.Pattern;
 public final class Remedies {
   /** The kernel's default first unprivileged port. */
   public static final int DEFAULT_UNPRIVILEGED_PORT_START = 1024;
+
   /** Where Debian, Fedora and Arch install redir. */
   public static final String REDIR_BINARY = "/usr/bin/redir";
+
   private static final Pattern BINARY = Pattern.compile("/[A-Za-z0-9_.+/-]{1,4095}");
   private static final long MAX_GID = 4294967294L; // (gid_t) -2: -1 means "no group"
 
@@ -44,11 +47,20 @@ public final class Remedies {
    */
   public static Remedy redir(RedirectPlan plan) {
     for (Redirect r : plan.redirects()) {
-      check(r.protocol() == Protocol.TCP, "redirects", r.describe(),
+      check(
+          r.protocol() == Protocol.TCP,
+          "redirects",
+          r.describe(),
           "cannot use redir: redir forwards TCP only; use a firewall backend for UDP");
-      check(r.families().contains(Family.IPV4), "redirects", r.describe(),
+      check(
+          r.families().contains(Family.IPV4),
+          "redirects",
+          r.describe(),
           "cannot use redir: redir listens on IPv4 only; use a firewall backend for IPv6");
-      check(r.inputInterface().isEmpty(), "redirects", r.describe(),
+      check(
+          r.inputInterface().isEmpty(),
+          "redirects",
+          r.describe(),
           "cannot use redir: redir binds addresses, not interfaces; use a firewall backend");
     }
     List<Command> apply = new ArrayList<>();
@@ -63,7 +75,10 @@ public final class Remedies {
       units.add(unit);
       boolean localOnly = !r.scopes().contains(Scope.INCOMING);
       String listen = (localOnly ? "127.0.0.1" : "") + ":" + r.fromPort();
-      files.add(new ConfigFile("/etc/systemd/system/" + unit, """
+      files.add(
+          new ConfigFile(
+              "/etc/systemd/system/" + unit,
+              """
           # privport plan "%s": %s in user space with redir. Rendered by privport.
           # redir forwards TCP over IPv4 only; connections are proxied, so the service sees 127.0.0.1
           # as the client address.
@@ -83,7 +98,15 @@ public final class Remedies {
 
           [Install]
           WantedBy=multi-user.target
-          """.formatted(plan.qualifiedName(), r.describe(), r.fromPort(), r.toPort(), REDIR_BINARY, listen, r.toPort())));
+          """
+                  .formatted(
+                      plan.qualifiedName(),
+                      r.describe(),
+                      r.fromPort(),
+                      r.toPort(),
+                      REDIR_BINARY,
+                      listen,
+                      r.toPort())));
     }
     apply.add(Command.of("systemctl", "daemon-reload"));
     for (String unit : units) {
@@ -92,8 +115,13 @@ public final class Remedies {
       undo.add(Command.of("rm", "-f", "/etc/systemd/system/" + unit));
     }
     undo.add(Command.of("systemctl", "daemon-reload"));
-    return new Remedy(Remedy.Kind.REDIR, "forward each TCP port in user space with redir under systemd",
-        apply, undo, files, List.of(
+    return new Remedy(
+        Remedy.Kind.REDIR,
+        "forward each TCP port in user space with redir under systemd",
+        apply,
+        undo,
+        files,
+        List.of(
             "TCP and IPv4 only: UDP and IPv6 need a firewall backend.",
             "Connections are proxied: the service sees 127.0.0.1, not the real client address.",
             "Costs a process and a copy of every byte; fine for light traffic."));
@@ -111,19 +139,26 @@ public final class Remedies {
   public static Remedy unprivilegedPortStart(int port) {
     check(port >= 0 && port <= DEFAULT_UNPRIVILEGED_PORT_START, "port", port, "must be in 0..1024");
     String key = "net.ipv4.ip_unprivileged_port_start";
-    return new Remedy(Remedy.Kind.UNPRIVILEGED_PORT_START,
+    return new Remedy(
+        Remedy.Kind.UNPRIVILEGED_PORT_START,
         "let unprivileged processes bind every port from " + port + " up",
         List.of(Command.of("sysctl", "-w", key + "=" + port)),
-        List.of(Command.of("sysctl", "-w", key + "=" + DEFAULT_UNPRIVILEGED_PORT_START),
+        List.of(
+            Command.of("sysctl", "-w", key + "=" + DEFAULT_UNPRIVILEGED_PORT_START),
             Command.of("rm", "-f", "/etc/sysctl.d/90-privport-unprivileged-port-start.conf")),
-        List.of(new ConfigFile("/etc/sysctl.d/90-privport-unprivileged-port-start.conf", """
+        List.of(
+            new ConfigFile(
+                "/etc/sysctl.d/90-privport-unprivileged-port-start.conf",
+                """
             # Rendered by privport: let unprivileged processes bind ports >= %d (IPv4 and IPv6).
             # WARNING: every port from %d up becomes bindable by ANY local user, not only your service.
             # The setting is per network namespace: this file sets the host's at boot; containers
             # with their own network namespace need it set at run time (e.g. podman --sysctl).
             %s = %d
-            """.formatted(port, port, key, port))),
-        List.of("Every port >= " + port + " becomes bindable by any local user, not only your service.",
+            """
+                    .formatted(port, port, key, port))),
+        List.of(
+            "Every port >= " + port + " becomes bindable by any local user, not only your service.",
             "Per network namespace: the host's setting does not reach containers with their own.",
             "Needs kernel >= 4.11. No traffic is rewritten: the service sees real client addresses."));
   }
@@ -134,39 +169,57 @@ public final class Remedies {
    * @param binary an absolute path, e.g. {@code /usr/bin/rootlesskit} for rootless Docker
    */
   public static Remedy capability(String binary) {
-    check(binary != null && BINARY.matcher(binary).matches() && !binary.contains("/../") && !binary.endsWith("/..")
-        && !binary.endsWith("/"), "binary", binary,
+    check(
+        binary != null
+            && BINARY.matcher(binary).matches()
+            && !binary.contains("/../")
+            && !binary.endsWith("/..")
+            && !binary.endsWith("/"),
+        "binary",
+        binary,
         "must be an absolute path of letters, digits, '_', '.', '+', '-' and '/'");
-    return new Remedy(Remedy.Kind.CAPABILITY, "let " + binary + " bind privileged ports",
+    return new Remedy(
+        Remedy.Kind.CAPABILITY,
+        "let " + binary + " bind privileged ports",
         List.of(Command.of("setcap", "cap_net_bind_service=ep", binary)),
         List.of(Command.of("setcap", "-r", binary)),
         List.of(),
-        List.of("Anything that runs this binary can bind any privileged port.",
+        List.of(
+            "Anything that runs this binary can bind any privileged port.",
             "Package upgrades replace the file and drop the capability; copying it (cp) drops it too.",
             "A container that switches user (USER, runAsUser) loses granted capabilities; file"
                 + " capabilities set on the binary inside the image survive that switch.",
             "The file system must support extended attributes and must not be mounted nosuid."));
   }
 
-  /**
-   * Lets members of groups {@code firstGid..lastGid} send ICMP echo without CAP_NET_RAW.
-   */
+  /** Lets members of groups {@code firstGid..lastGid} send ICMP echo without CAP_NET_RAW. */
   public static Remedy pingGroupRange(long firstGid, long lastGid) {
     check(firstGid >= 0 && firstGid <= MAX_GID, "firstGid", firstGid, "must be in 0.." + MAX_GID);
-    check(lastGid >= firstGid && lastGid <= MAX_GID, "lastGid", lastGid, "must be in " + firstGid + ".." + MAX_GID);
+    check(
+        lastGid >= firstGid && lastGid <= MAX_GID,
+        "lastGid",
+        lastGid,
+        "must be in " + firstGid + ".." + MAX_GID);
     String key = "net.ipv4.ping_group_range";
     String value = firstGid + " " + lastGid;
-    return new Remedy(Remedy.Kind.PING_GROUP_RANGE,
+    return new Remedy(
+        Remedy.Kind.PING_GROUP_RANGE,
         "let groups " + firstGid + "-" + lastGid + " send ICMP echo (ping) without CAP_NET_RAW",
         List.of(Command.of("sysctl", "-w", key + "=" + value)),
-        List.of(Command.of("sysctl", "-w", key + "=1 0"),
+        List.of(
+            Command.of("sysctl", "-w", key + "=1 0"),
             Command.of("rm", "-f", "/etc/sysctl.d/90-privport-ping-group-range.conf")),
-        List.of(new ConfigFile("/etc/sysctl.d/90-privport-ping-group-range.conf", """
+        List.of(
+            new ConfigFile(
+                "/etc/sysctl.d/90-privport-ping-group-range.conf",
+                """
             # Rendered by privport: members of groups %d-%d may use ICMP echo sockets (ping)
             # without CAP_NET_RAW. Per network namespace, like every net.* sysctl.
             %s = %s
-            """.formatted(firstGid, lastGid, key, value))),
-        List.of("Only ICMP echo: far less than CAP_NET_RAW, which also allows raw packets and spoofing.",
+            """
+                    .formatted(firstGid, lastGid, key, value))),
+        List.of(
+            "Only ICMP echo: far less than CAP_NET_RAW, which also allows raw packets and spoofing.",
             "Per network namespace; the default \"1 0\" allows no group."));
   }
 }

@@ -5,8 +5,8 @@ import dev.privport.core.ConfigFile;
 import java.util.List;
 
 /**
- * One way of letting an unprivileged service use a low port, rendered: the commands that apply
- * and undo it (argv lists, run without a shell), the files that make it persistent, and what the
+ * One way of letting an unprivileged service use a low port, rendered: the commands that apply and
+ * undo it (argv lists, run without a shell), the files that make it persistent, and what the
  * operator must know before choosing it.
  *
  * @param kind which remedy
@@ -17,7 +17,12 @@ import java.util.List;
  * @param caveats the trade-offs, in plain words
  */
 public record Remedy(
-    Kind kind, String summary, List<Command> apply, List<Command> undo, List<ConfigFile> files, List<String> caveats) {
+    Kind kind,
+    String summary,
+    List<Command> apply,
+    List<Command> undo,
+    List<ConfigFile> files,
+    List<String> caveats) {
 
   /** The remedies privport renders besides firewall rules. */
   public enum Kind {

@@ -1,6 +1,8 @@
 package dev.privport.core.spi;
 
-/** The rendering backends {@link dev.privport.core.RedirectPlan} can reach, and where each lives. */
+/**
+ * The rendering backends {@link dev.privport.core.RedirectPlan} can reach, and where each lives.
+ */
 public enum BackendKind {
   NFT("privport-nft"),
   IPTABLES("privport-iptables"),

@@ -1,6 +1,7 @@
 package dev.privport.core.spi;
 
 import dev.privport.core.RedirectPlan;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,15 +23,18 @@ public final class PlanRenderers {
     if (cached != null) {
       return cached;
     }
-    for (PlanRenderer renderer : ServiceLoader.load(PlanRenderer.class, PlanRenderers.class.getClassLoader())) {
+    for (PlanRenderer renderer :
+        ServiceLoader.load(PlanRenderer.class, PlanRenderers.class.getClassLoader())) {
       if (renderer.kind() == kind) {
         FOUND.put(kind, renderer);
         return renderer;
       }
     }
     throw new IllegalStateException(
-        "No privport " + kind.name().toLowerCase(java.util.Locale.ROOT)
-            + " backend on the class path: add the Maven artifact " + kind.coordinates());
+        "No privport "
+            + kind.name().toLowerCase(Locale.ROOT)
+            + " backend on the class path: add the Maven artifact "
+            + kind.coordinates());
   }
 
   /** Renders {@code plan} with the backend for {@code kind}. */

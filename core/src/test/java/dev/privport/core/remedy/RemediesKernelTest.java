@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RemediesKernelTest {
-  private static final List<String> AS_NOBODY = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+  private static final List<String> AS_NOBODY =
+      List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
   private Path dir;
   private Path bindport;
 
@@ -52,7 +54,7 @@ class RemediesKernelTest {
   void cleanUp() throws IOException {
     if (dir != null) {
       try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
   }
@@ -64,7 +66,9 @@ class RemediesKernelTest {
   }
 
   private static void runIn(Netns ns, List<Command> commands) {
-    commands.stream().filter(c -> !c.program().equals("rm")).forEach(c -> ns.exec(c.argv().toArray(String[]::new)).orThrow());
+    commands.stream()
+        .filter(c -> !c.program().equals("rm"))
+        .forEach(c -> ns.exec(c.argv().toArray(String[]::new)).orThrow());
   }
 
   private Path write(ConfigFile file) throws IOException {
@@ -76,20 +80,29 @@ class RemediesKernelTest {
   @Test
   void unprivilegedPortStartLetsAnyUserBindThePortInThatNamespaceOnly() throws IOException {
     Remedy remedy = Remedies.unprivilegedPortStart(RedirectPlan.of(80, 8080));
-    String hostValue = Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").orThrow().stdout();
+    String hostValue =
+        Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").orThrow().stdout();
     try (Netns ns = Netns.create()) {
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("error: Permission denied");
       runIn(ns, remedy.apply());
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("ok");
-      assertThat(asNobody(ns, bindport.toString(), "79")).as("below the start").isEqualTo("error: Permission denied");
+      assertThat(asNobody(ns, bindport.toString(), "79"))
+          .as("below the start")
+          .isEqualTo("error: Permission denied");
       runIn(ns, remedy.undo());
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("error: Permission denied");
     }
     try (Netns ns = Netns.create()) {
-      ns.sh("sysctl", "-q", "-p", write(remedy.files().get(0)).toString()); // the drop-in, as boot would load it
+      ns.sh(
+          "sysctl",
+          "-q",
+          "-p",
+          write(remedy.files().get(0)).toString()); // the drop-in, as boot would load it
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("ok");
     }
-    assertThat(Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").orThrow().stdout()).as("host untouched").isEqualTo(hostValue);
+    assertThat(Cmd.run("sysctl", "-n", "net.ipv4.ip_unprivileged_port_start").orThrow().stdout())
+        .as("host untouched")
+        .isEqualTo(hostValue);
   }
 
   @Test
@@ -119,9 +132,12 @@ class RemediesKernelTest {
     try (Netns ns = Netns.create()) {
       assertThat(asNobody(ns, withCap.toString(), "80")).isEqualTo("error: Permission denied");
       remedy.apply().forEach(c -> Cmd.run(c.argv(), null).orThrow());
-      assertThat(Cmd.run("getcap", withCap.toString()).stdout()).contains("cap_net_bind_service=ep");
+      assertThat(Cmd.run("getcap", withCap.toString()).stdout())
+          .contains("cap_net_bind_service=ep");
       assertThat(asNobody(ns, withCap.toString(), "80")).isEqualTo("ok");
-      assertThat(asNobody(ns, bindport.toString(), "80")).as("the original has no capability").isEqualTo("error: Permission denied");
+      assertThat(asNobody(ns, bindport.toString(), "80"))
+          .as("the original has no capability")
+          .isEqualTo("error: Permission denied");
       remedy.undo().forEach(c -> Cmd.run(c.argv(), null).orThrow());
       assertThat(asNobody(ns, withCap.toString(), "80")).isEqualTo("error: Permission denied");
     }
@@ -131,13 +147,31 @@ class RemediesKernelTest {
   void redirStartedAsTheUnitStartsItForwardsRealTcp() throws Exception {
     Kernel.requireCommand("redir");
     Remedy remedy = Remedies.redir(RedirectPlan.of(80, 8080));
-    String execStart = remedy.files().get(0).content().lines()
-        .filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow().substring("ExecStart=".length());
-    try (Lab lab = Lab.create(); Echo.Servers service = lab.host.call(() -> new Echo.Servers(8080))) {
-      assertThat(lab.client.call(() -> Echo.tcp(Lab.HOST_V4, 80))).as("nothing listens on 80 yet").isEqualTo("refused");
+    String execStart =
+        remedy
+            .files()
+            .get(0)
+            .content()
+            .lines()
+            .filter(l -> l.startsWith("ExecStart="))
+            .findFirst()
+            .orElseThrow()
+            .substring("ExecStart=".length());
+    try (Lab lab = Lab.create();
+        Echo.Servers service = lab.host.call(() -> new Echo.Servers(8080))) {
+      assertThat(lab.client.call(() -> Echo.tcp(Lab.HOST_V4, 80)))
+          .as("nothing listens on 80 yet")
+          .isEqualTo("refused");
       // As the unit runs it: an unprivileged user whose only privilege is CAP_NET_BIND_SERVICE.
-      List<String> argv = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-          "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service"));
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  "setpriv",
+                  "--reuid=65534",
+                  "--regid=65534",
+                  "--clear-groups",
+                  "--inh-caps=+net_bind_service",
+                  "--ambient-caps=+net_bind_service"));
       argv.addAll(Arrays.asList(execStart.split(" ")));
       Process redir = lab.host.spawn(argv, dir.resolve("redir.log"));
       try {
@@ -158,14 +192,20 @@ class RemediesKernelTest {
   @Test
   void theUnitPassesSystemdAnalyzeVerify() throws IOException {
     Kernel.requireCommand("systemd-analyze", "redir");
-    for (ConfigFile unit : Remedies.redir(RedirectPlan.builder().tcp(80, 8080).tcp(443, 8443).build()).files()) {
+    for (ConfigFile unit :
+        Remedies.redir(RedirectPlan.builder().tcp(80, 8080).tcp(443, 8443).build()).files()) {
       Cmd.Result r = Cmd.run("systemd-analyze", "verify", "--man=no", write(unit).toString());
       assertThat(r.exitCode()).as(r.stderr()).isZero();
       assertThat(r.stderr()).as("systemd-analyze prints mistakes even when it exits 0").isEmpty();
     }
     // The check can fail: the same unit with a misspelt key is reported.
     ConfigFile good = Remedies.redir(RedirectPlan.of(80, 8080)).files().get(0);
-    Path broken = write(new ConfigFile("/etc/systemd/system/broken-redir.service", good.content().replace("NoNewPrivileges", "NoNewPrivilegs")));
-    assertThat(Cmd.run("systemd-analyze", "verify", "--man=no", broken.toString()).stderr()).contains("NoNewPrivilegs");
+    Path broken =
+        write(
+            new ConfigFile(
+                "/etc/systemd/system/broken-redir.service",
+                good.content().replace("NoNewPrivileges", "NoNewPrivilegs")));
+    assertThat(Cmd.run("systemd-analyze", "verify", "--man=no", broken.toString()).stderr())
+        .contains("NoNewPrivilegs");
   }
 }

@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
  * <ol>
  *   <li>render time and allocation for 1 to 100 000 redirects, and 100 000 in a 64 MiB heap;
  *   <li>apply latency in a namespace: in-process libnftables, {@code nft -f}, {@code
- *       iptables-restore}, one {@code iptables} process per rule, {@code firewall-cmd} direct rules;
+ *       iptables-restore}, one {@code iptables} process per rule, {@code firewall-cmd} direct
+ *       rules;
  *   <li>data plane: TCP connections per second over veth through a redirect among 1 or 10 000, vs
  *       10 000 linear iptables rules, vs a direct connection.
  * </ol>
@@ -104,36 +105,66 @@ public final class Benchmark {
       }
       long[] bytes = new long[1];
       int[] size = new int[1];
-      long nanos = median(5, () -> {
-        long before = allocated();
-        long t = System.nanoTime();
-        String text = renderer.render(plan(n));
-        long elapsed = System.nanoTime() - t;
-        bytes[0] = allocated() - before;
-        size[0] = text.length();
-        return elapsed;
-      });
+      long nanos =
+          median(
+              5,
+              () -> {
+                long before = allocated();
+                long t = System.nanoTime();
+                String text = renderer.render(plan(n));
+                long elapsed = System.nanoTime() - t;
+                bytes[0] = allocated() - before;
+                size[0] = text.length();
+                return elapsed;
+              });
       double per = nanos / 1000.0 / n;
       if (n == 100_000) perRedirect1k = per;
-      line(String.format(Locale.ROOT, "| %,d | %s | %.2f µs | %s | %s |", n, ms(nanos), per, mib(bytes[0]), mib(size[0])));
+      line(
+          String.format(
+              Locale.ROOT,
+              "| %,d | %s | %.2f µs | %s | %s |",
+              n,
+              ms(nanos),
+              per,
+              mib(bytes[0]),
+              mib(size[0])));
     }
-    Cmd.Result small = Cmd.run(List.of(javaBin(), "-Xmx64m", "-cp", classpath(), RenderInSmallHeap.class.getName(), "100000"), null);
+    Cmd.Result small =
+        Cmd.run(
+            List.of(
+                javaBin(),
+                "-Xmx64m",
+                "-cp",
+                classpath(),
+                RenderInSmallHeap.class.getName(),
+                "100000"),
+            null);
     line("");
-    line("100 000 redirects in a fresh JVM with -Xmx64m: " + (small.ok()
-        ? "ok, " + small.stdout().split(" ")[0] + " ms (cold JVM, no warm-up)"
-        : "FAILED: " + small.stderr().lines().findFirst().orElse("")));
+    line(
+        "100 000 redirects in a fresh JVM with -Xmx64m: "
+            + (small.ok()
+                ? "ok, " + small.stdout().split(" ")[0] + " ms (cold JVM, no warm-up)"
+                : "FAILED: " + small.stderr().lines().findFirst().orElse("")));
     line("");
-    RATIOS.add(String.format(Locale.ROOT, "render 100 000 redirects: %.2f µs each (linear: see the per-redirect column)", perRedirect1k));
+    RATIOS.add(
+        String.format(
+            Locale.ROOT,
+            "render 100 000 redirects: %.2f µs each (linear: see the per-redirect column)",
+            perRedirect1k));
   }
 
   // ---- 2. apply ----
 
   private static void applySection() throws Exception {
-    line("## 2. Apply latency in a network namespace (median of 5; per-rule iptables and firewall-cmd: median of 3)");
+    line(
+        "## 2. Apply latency in a network namespace (median of 5; per-rule iptables and firewall-cmd: median of 3)");
     line("");
-    line("| redirects | in-process libnftables | nft -f | iptables-restore | iptables per rule | firewall-cmd direct |");
+    line(
+        "| redirects | in-process libnftables | nft -f | iptables-restore | iptables per rule | firewall-cmd direct |");
     line("| ---: | ---: | ---: | ---: | ---: | ---: |");
-    try (Netns ns = Netns.create(); Netns fwNs = Netns.create(); FirewalldDaemon fw = FirewalldDaemon.start(fwNs)) {
+    try (Netns ns = Netns.create();
+        Netns fwNs = Netns.create();
+        FirewalldDaemon fw = FirewalldDaemon.start(fwNs)) {
       Nftables nft = ns.call(Nftables::open);
       Path dir = Files.createTempDirectory("privport-bench-");
       for (int n : new int[] {1, 100, 1_000, 10_000}) {
@@ -146,63 +177,99 @@ public final class Benchmark {
           nft.apply(plan); // warm the JVM
         }
         // Steady state for both: the plan's table is present and gets replaced.
-        long inProcess = median(5, () -> {
-          long t = System.nanoTime();
-          nft.apply(plan);
-          return System.nanoTime() - t;
-        });
-        long nftF = median(5, () -> ns.call(() -> timeProcess(List.of("nft", "-f", file.toString()))));
-        long iptRestore = median(5, () -> {
-          ns.sh("nft", "flush", "ruleset");
-          return ns.call(() -> timeProcess(List.of("iptables-restore", "--noflush", restoreFile.toString())));
-        });
+        long inProcess =
+            median(
+                5,
+                () -> {
+                  long t = System.nanoTime();
+                  nft.apply(plan);
+                  return System.nanoTime() - t;
+                });
+        long nftF =
+            median(5, () -> ns.call(() -> timeProcess(List.of("nft", "-f", file.toString()))));
+        long iptRestore =
+            median(
+                5,
+                () -> {
+                  ns.sh("nft", "flush", "ruleset");
+                  return ns.call(
+                      () ->
+                          timeProcess(
+                              List.of("iptables-restore", "--noflush", restoreFile.toString())));
+                });
         String perRule = "-";
         if (n <= 1_000) {
           List<Command> commands = perRuleCommands(plan);
-          perRule = ms(median(3, () -> {
-            ns.sh("nft", "flush", "ruleset");
-            return ns.call(() -> {
-              long t = System.nanoTime();
-              for (Command c : commands) {
-                timeProcess(c.argv());
-              }
-              return System.nanoTime() - t;
-            });
-          }));
+          perRule =
+              ms(
+                  median(
+                      3,
+                      () -> {
+                        ns.sh("nft", "flush", "ruleset");
+                        return ns.call(
+                            () -> {
+                              long t = System.nanoTime();
+                              for (Command c : commands) {
+                                timeProcess(c.argv());
+                              }
+                              return System.nanoTime() - t;
+                            });
+                      }));
         }
         String firewallCmd = "-";
         if (n <= 100) {
           List<Command> adds = new FirewalldRenderer().renderDirect(plan).runtimeAdd();
-          firewallCmd = ms(median(3, () -> {
-            fw.cmd("--reload").orThrow();
-            long t = System.nanoTime();
-            for (Command c : adds) {
-              fw.runner().run(c);
-            }
-            return System.nanoTime() - t;
-          }));
+          firewallCmd =
+              ms(
+                  median(
+                      3,
+                      () -> {
+                        fw.cmd("--reload").orThrow();
+                        long t = System.nanoTime();
+                        for (Command c : adds) {
+                          fw.runner().run(c);
+                        }
+                        return System.nanoTime() - t;
+                      }));
         }
-        line(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s |", n, ms(inProcess), ms(nftF), ms(iptRestore), perRule, firewallCmd));
-        RATIOS.add(String.format(Locale.ROOT, "apply %,d redirects in-process vs nft -f: %.3f x (%s vs %s)",
-            n, (double) inProcess / nftF, ms(inProcess), ms(nftF)));
+        line(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %s | %s | %s | %s | %s |",
+                n,
+                ms(inProcess),
+                ms(nftF),
+                ms(iptRestore),
+                perRule,
+                firewallCmd));
+        RATIOS.add(
+            String.format(
+                Locale.ROOT,
+                "apply %,d redirects in-process vs nft -f: %.3f x (%s vs %s)",
+                n,
+                (double) inProcess / nftF,
+                ms(inProcess),
+                ms(nftF)));
       }
       nft.close();
     }
     line("");
-    line("In-process and `nft -f` re-apply the plan over its existing table (delete and define in one transaction), the"
-        + " steady state of an application or operator re-applying; the iptables tools load into an emptied nat table."
-        + " Processes are started directly inside the namespace (no `ip netns exec` in the timing). The executor was"
-        + " opened once (a context costs 13-15 ms to free) and warmed up.");
+    line(
+        "In-process and `nft -f` re-apply the plan over its existing table (delete and define in one transaction), the"
+            + " steady state of an application or operator re-applying; the iptables tools load into an emptied nat table."
+            + " Processes are started directly inside the namespace (no `ip netns exec` in the timing). The executor was"
+            + " opened once (a context costs 13-15 ms to free) and warmed up.");
     line("");
   }
 
   /** The plan as one {@code iptables -A} process per rule (plus the chain and jump). */
   private static List<Command> perRuleCommands(RedirectPlan plan) {
-    return new IptablesRenderer().renderAll(plan).apply().stream()
-        .filter(s -> s.command().program().equals("iptables"))
-        .filter(s -> s.guard().isEmpty() || s.kind() == dev.privport.core.Step.Kind.UNLESS)
-        .map(dev.privport.core.Step::command)
-        .toList();
+    return new IptablesRenderer()
+        .renderAll(plan).apply().stream()
+            .filter(s -> s.command().program().equals("iptables"))
+            .filter(s -> s.guard().isEmpty() || s.kind() == dev.privport.core.Step.Kind.UNLESS)
+            .map(dev.privport.core.Step::command)
+            .toList();
   }
 
   // ---- 3. data plane ----
@@ -212,24 +279,42 @@ public final class Benchmark {
     int rounds = 5;
     line("## 3. Data plane: TCP connections per second over veth");
     line("");
-    line("Connect, 5-byte request, reply, close, in a bounded loop of 1.5 s from the client namespace to the host's;"
-        + " the five paths take turns in " + rounds + " rounds after a warm-up, each figure the median of its rounds.");
+    line(
+        "Connect, 5-byte request, reply, close, in a bounded loop of 1.5 s from the client namespace to the host's;"
+            + " the five paths take turns in "
+            + rounds
+            + " rounds after a warm-up, each figure the median of its rounds.");
     line("");
-    line("| path | connections/s | spread of rounds | vs direct (same NAT table) | vs plain direct |");
+    line(
+        "| path | connections/s | spread of rounds | vs direct (same NAT table) | vs plain direct |");
     line("| --- | ---: | ---: | ---: | ---: |");
     String linearRules = new IptablesRenderer().renderAll(plan(n)).restoreIpv4().orElseThrow();
     record Scenario(String label, int port, Setup setup) {}
-    List<Scenario> paths = List.of(
-        new Scenario("direct to the service port, no rules at all", 40_000, lab -> { }),
-        new Scenario("direct to the service port, privport's 10 000-entry table loaded", 40_000 + n - 1, lab -> load(lab, plan(n))),
-        new Scenario("privport, 1 redirect", hitPort(1), lab -> load(lab, plan(1))),
-        new Scenario("privport, 10 000 redirects (one map), hit last", hitPort(n), lab -> load(lab, plan(n))),
-        new Scenario("10 000 linear iptables rules, hit last", hitPort(n),
-            lab -> lab.host.execWithInput(linearRules, "iptables-restore", "--noflush").orThrow()));
+    List<Scenario> paths =
+        List.of(
+            new Scenario("direct to the service port, no rules at all", 40_000, lab -> {}),
+            new Scenario(
+                "direct to the service port, privport's 10 000-entry table loaded",
+                40_000 + n - 1,
+                lab -> load(lab, plan(n))),
+            new Scenario("privport, 1 redirect", hitPort(1), lab -> load(lab, plan(1))),
+            new Scenario(
+                "privport, 10 000 redirects (one map), hit last",
+                hitPort(n),
+                lab -> load(lab, plan(n))),
+            new Scenario(
+                "10 000 linear iptables rules, hit last",
+                hitPort(n),
+                lab ->
+                    lab.host
+                        .execWithInput(linearRules, "iptables-restore", "--noflush")
+                        .orThrow()));
     double[][] rates = new double[paths.size()][rounds];
-    try (Lab lab = Lab.create(); Echo.Servers service = lab.host.call(() -> new Echo.Servers(40_000, 40_000 + n - 1))) {
+    try (Lab lab = Lab.create();
+        Echo.Servers service = lab.host.call(() -> new Echo.Servers(40_000, 40_000 + n - 1))) {
       lab.client.sh("sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000");
-      lab.client.call(() -> connectionsPerSecond(Lab.HOST_V4, 40_000, 3_000)); // warm-up: JIT, caches
+      lab.client.call(
+          () -> connectionsPerSecond(Lab.HOST_V4, 40_000, 3_000)); // warm-up: JIT, caches
       for (int round = 0; round < rounds; round++) {
         for (int i = 0; i < paths.size(); i++) {
           Scenario path = paths.get(i);
@@ -237,9 +322,11 @@ public final class Benchmark {
           path.setup().apply(lab);
           String check = lab.client.call(() -> Echo.tcp(Lab.HOST_V4, path.port()));
           if (!check.startsWith("port=4")) {
-            throw new IllegalStateException(path.label() + ": the path does not reach the service: " + check);
+            throw new IllegalStateException(
+                path.label() + ": the path does not reach the service: " + check);
           }
-          rates[i][round] = lab.client.call(() -> connectionsPerSecond(Lab.HOST_V4, path.port(), 1_500));
+          rates[i][round] =
+              lab.client.call(() -> connectionsPerSecond(Lab.HOST_V4, path.port(), 1_500));
         }
       }
     }
@@ -251,17 +338,35 @@ public final class Benchmark {
     double plain = median[0];
     double directWithTable = median[1];
     for (int i = 0; i < paths.size(); i++) {
-      line(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f-%,.0f | %.2f x | %.2f x |", paths.get(i).label(), median[i],
-          rates[i][0], rates[i][rounds - 1], median[i] / directWithTable, median[i] / plain));
+      line(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,.0f | %,.0f-%,.0f | %.2f x | %.2f x |",
+              paths.get(i).label(),
+              median[i],
+              rates[i][0],
+              rates[i][rounds - 1],
+              median[i] / directWithTable,
+              median[i] / plain));
     }
     line("");
     double one = median[2];
     double many = median[3];
     double linear = median[4];
     RATIOS.add(String.format(Locale.ROOT, "data plane, 10 000 redirects vs 1: %.2f x", many / one));
-    RATIOS.add(String.format(Locale.ROOT, "data plane, privport 10 000 vs direct with the same NAT table: %.2f x", many / directWithTable));
-    RATIOS.add(String.format(Locale.ROOT, "data plane, privport 10 000 vs plain direct: %.2f x", many / plain));
-    RATIOS.add(String.format(Locale.ROOT, "data plane, 10 000 linear iptables rules vs privport's map: %.2f x", linear / many));
+    RATIOS.add(
+        String.format(
+            Locale.ROOT,
+            "data plane, privport 10 000 vs direct with the same NAT table: %.2f x",
+            many / directWithTable));
+    RATIOS.add(
+        String.format(
+            Locale.ROOT, "data plane, privport 10 000 vs plain direct: %.2f x", many / plain));
+    RATIOS.add(
+        String.format(
+            Locale.ROOT,
+            "data plane, 10 000 linear iptables rules vs privport's map: %.2f x",
+            linear / many));
   }
 
   private static void load(Lab lab, RedirectPlan plan) {
@@ -273,7 +378,8 @@ public final class Benchmark {
   }
 
   /** A bounded loop: as many connect/request/reply/close cycles as fit in {@code millis}. */
-  private static double connectionsPerSecond(String host, int port, long millis) throws IOException {
+  private static double connectionsPerSecond(String host, int port, long millis)
+      throws IOException {
     InetSocketAddress address = new InetSocketAddress(host, port);
     byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     long deadline = System.nanoTime() + millis * 1_000_000;
@@ -295,7 +401,11 @@ public final class Benchmark {
 
   private static long timeProcess(List<String> argv) throws IOException, InterruptedException {
     long t = System.nanoTime();
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     int rc = p.waitFor();
     long elapsed = System.nanoTime() - t;
     if (rc != 0) {
@@ -319,23 +429,39 @@ public final class Benchmark {
   }
 
   private static String ms(long nanos) {
-    return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%,d ms", nanos / 1_000_000)
+    return nanos >= 10_000_000
+        ? String.format(Locale.ROOT, "%,d ms", nanos / 1_000_000)
         : String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 
   private static String mib(long bytes) {
-    return bytes >= 1 << 20 ? String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20))
+    return bytes >= 1 << 20
+        ? String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20))
         : String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
   }
 
   private static String machine() throws IOException {
-    String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-        .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
-    return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
-        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap, kernel "
-        + Cmd.run("uname", "-r").stdout().strip() + ", Java " + System.getProperty("java.version") + ", "
-        + (Kernel.onPath("nft") ? Cmd.run("nft", "--version").stdout().strip() : "no nft") + ", "
-        + (Kernel.onPath("iptables") ? Cmd.run("iptables", "--version").stdout().strip() : "no iptables");
+    String cpu =
+        Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+            .filter(l -> l.startsWith("model name"))
+            .findFirst()
+            .map(l -> l.substring(l.indexOf(':') + 1).trim())
+            .orElse("unknown CPU");
+    return Runtime.getRuntime().availableProcessors()
+        + " cores ("
+        + cpu
+        + "), "
+        + Runtime.getRuntime().maxMemory() / (1 << 20)
+        + " MiB max heap, kernel "
+        + Cmd.run("uname", "-r").stdout().strip()
+        + ", Java "
+        + System.getProperty("java.version")
+        + ", "
+        + (Kernel.onPath("nft") ? Cmd.run("nft", "--version").stdout().strip() : "no nft")
+        + ", "
+        + (Kernel.onPath("iptables")
+            ? Cmd.run("iptables", "--version").stdout().strip()
+            : "no iptables");
   }
 
   private static String javaBin() {

@@ -3,7 +3,9 @@ package dev.privport.examples.bench;
 import dev.privport.core.RedirectPlan;
 import dev.privport.nft.NftRenderer;
 
-/** Run by the benchmark in a JVM of its own with -Xmx64m: builds and renders N redirects, prints ms. */
+/**
+ * Run by the benchmark in a JVM of its own with -Xmx64m: builds and renders N redirects, prints ms.
+ */
 public final class RenderInSmallHeap {
   private RenderInSmallHeap() {}
 
