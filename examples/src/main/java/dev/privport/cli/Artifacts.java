@@ -2,6 +2,7 @@ package dev.privport.cli;
 
 import dev.privport.core.ConfigFile;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.Scope;
 import dev.privport.core.remedy.Remedies;
 import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.firewalld.HostAddresses;
@@ -11,22 +12,86 @@ import dev.privport.nft.NftRenderer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * The files each backend renders for a plan, at conventional paths below an output directory:
+ * The files each backend renders for a plan, at conventional paths below an output directory. Every
+ * name carries the plan's qualified name Q ({@code privport}, or {@code privport-NAME} for a named
+ * plan), so plans rendered into one directory never share a file, and each plan owns its files:
  *
  * <pre>
- * nftables/privport.nft            nft -f script
- * iptables/privport.sh             idempotent iptables/ip6tables commands (sh -e)
- * iptables/rules.v4, rules.v6      iptables-restore --noflush files
- * firewalld/direct.xml             permanent direct rules
- * firewalld/policies/NAME.xml      policies (only with --host-address)
- * systemd/privport-redir-80.service  redir units (TCP redirects only)
- * sysctl.d/90-privport-unprivileged-port-start.conf
+ * nftables/Q.nft                       nft -f script
+ * iptables/Q.sh                        idempotent iptables/ip6tables commands (sh -e)
+ * iptables/Q.rules.v4, Q.rules.v6      iptables-restore --noflush files
+ * firewalld/Q.direct.xml               permanent direct rules (firewalld's direct.xml)
+ * firewalld/policies/POLICY.xml        policies privport-in/-lo, pp-NAME-in/-lo (--host-address)
+ * systemd/Q-redir-PORT.service         redir units (TCP redirects only)
+ * sysctl.d/90-Q-unprivileged-port-start.conf
  * </pre>
  */
 final class Artifacts {
   private Artifacts() {}
+
+  /**
+   * Whether {@code path} (relative, '/'-separated) is a file {@code plan} owns for {@code backend}
+   * (for {@link Backend#all}: for any backend), rendered now or not: files of the plan that it no
+   * longer renders are stale. Files of other plans and foreign files are never the plan's.
+   */
+  static boolean owns(RedirectPlan plan, Backend backend, String path) {
+    return ownership(plan, backend).stream().anyMatch(p -> p.matcher(path).matches());
+  }
+
+  /** The directories (relative) where {@link #owns} may find files of {@code backend}. */
+  static List<String> directories(Backend backend) {
+    List<String> out = new ArrayList<>();
+    if (backend == Backend.nft || backend == Backend.all) {
+      out.add("nftables");
+    }
+    if (backend == Backend.iptables || backend == Backend.all) {
+      out.add("iptables");
+    }
+    if (backend == Backend.firewalld || backend == Backend.all) {
+      out.add("firewalld");
+      out.add("firewalld/policies");
+    }
+    if (backend == Backend.redir || backend == Backend.all) {
+      out.add("systemd");
+    }
+    if (backend == Backend.sysctl || backend == Backend.all) {
+      out.add("sysctl.d");
+    }
+    return out;
+  }
+
+  private static List<Pattern> ownership(RedirectPlan plan, Backend backend) {
+    String q = Pattern.quote(plan.qualifiedName());
+    List<String> out = new ArrayList<>();
+    if (backend == Backend.nft || backend == Backend.all) {
+      out.add("nftables/" + q + "\\.nft");
+    }
+    if (backend == Backend.iptables || backend == Backend.all) {
+      out.add("iptables/" + q + "\\.(sh|rules\\.v4|rules\\.v6)");
+    }
+    if (backend == Backend.firewalld || backend == Backend.all) {
+      out.add("firewalld/" + q + "\\.direct\\.xml");
+      for (Scope scope : Scope.values()) {
+        out.add(
+            "firewalld/policies/"
+                + Pattern.quote(FirewalldRenderer.policyName(plan, scope))
+                + "\\.xml");
+      }
+    }
+    if (backend == Backend.redir || backend == Backend.all) {
+      out.add("systemd/" + q + "-redir-[0-9]+\\.service");
+    }
+    if (backend == Backend.sysctl || backend == Backend.all) {
+      out.add("sysctl.d/" + Pattern.quote(SYSCTL_PREFIX + plan.qualifiedName() + SYSCTL_SUFFIX));
+    }
+    return out.stream().map(Pattern::compile).toList();
+  }
+
+  private static final String SYSCTL_PREFIX = "90-";
+  private static final String SYSCTL_SUFFIX = "-unprivileged-port-start.conf";
 
   /**
    * The artifacts of {@code backend}; for {@link Backend#all}, of every backend that can express
@@ -43,12 +108,16 @@ final class Artifacts {
       IptablesRenderer renderer = new IptablesRenderer();
       IptablesRendering r = renderer.renderAll(plan);
       out.add(new Artifact("iptables/" + q + ".sh", renderer.render(plan)));
-      r.restoreIpv4().ifPresent(f -> out.add(new Artifact("iptables/rules.v4", f)));
-      r.restoreIpv6().ifPresent(f -> out.add(new Artifact("iptables/rules.v6", f)));
+      r.restoreIpv4().ifPresent(f -> out.add(new Artifact("iptables/" + q + ".rules.v4", f)));
+      r.restoreIpv6().ifPresent(f -> out.add(new Artifact("iptables/" + q + ".rules.v6", f)));
     }
     if (backend == Backend.firewalld || backend == Backend.all) {
       FirewalldRenderer renderer = new FirewalldRenderer();
-      out.add(file("firewalld/", renderer.renderDirect(plan).directXml()));
+      // Per plan: firewalld reads one direct.xml, so a host with one plan installs it as
+      // /etc/firewalld/direct.xml; a host with several uses the firewall-cmd calls instead.
+      out.add(
+          new Artifact(
+              "firewalld/" + q + ".direct.xml", renderer.renderDirect(plan).directXml().content()));
       if (hosts.isPresent()) {
         try {
           renderer
@@ -75,7 +144,14 @@ final class Artifacts {
     }
     if (backend == Backend.sysctl || backend == Backend.all) {
       if (plan.lowestFromPort() <= Remedies.DEFAULT_UNPRIVILEGED_PORT_START) {
-        Remedies.unprivilegedPortStart(plan).files().forEach(f -> out.add(file("sysctl.d/", f)));
+        // One sysctl for the host: named after the plan so that plans never share the file.
+        Remedies.unprivilegedPortStart(plan)
+            .files()
+            .forEach(
+                f ->
+                    out.add(
+                        new Artifact(
+                            "sysctl.d/" + SYSCTL_PREFIX + q + SYSCTL_SUFFIX, f.content())));
       } else if (backend == Backend.sysctl) {
         throw new IllegalArgumentException(
             "sysctl: every port of the plan is already unprivileged (>= 1024)");

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Render a plan for a backend: print it, or write files under --out DIR:",
-      "  nftables/NAME.nft, iptables/NAME.sh, iptables/rules.v4, iptables/rules.v6,",
-      "  firewalld/direct.xml, firewalld/policies/*.xml (with --host-address),",
-      "  systemd/*.service, sysctl.d/*.conf"
+      "  nftables/NAME.nft, iptables/NAME.sh, iptables/NAME.rules.v4, NAME.rules.v6,",
+      "  firewalld/NAME.direct.xml, firewalld/policies/*.xml (with --host-address),",
+      "  systemd/NAME-redir-PORT.service, sysctl.d/90-NAME-*.conf",
+      "  (NAME: privport, or privport-NAME for a named plan; plans never share a file)"
     })
 final class RenderCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -142,17 +142,18 @@ class PrivportCliTest {
             "-\t\tfib daddr type local tcp dport 80 counter redirect to :8080 comment \"tcp 80 -> 8080\"")
         .contains(
             "+\t\tfib daddr type local tcp dport 80 counter redirect to :8081 comment \"tcp 80 -> 8081\"")
-        .contains("files are stale: run privport render --plan");
+        .contains("6 of 8 files are stale (6 changed, 0 missing, 0 obsolete)");
 
     // Re-rendered: fresh again. A file deleted by hand: stale.
     assertThat(
             run("render", "--plan", plan.toString(), "--backend", "all", "--out", rules.toString()))
         .isZero();
     assertThat(run("check", "--plan", plan.toString(), rules.toString())).isZero();
-    Files.delete(rules.resolve("iptables/rules.v6"));
+    Files.delete(rules.resolve("iptables/privport-web.rules.v6"));
     out.getBuffer().setLength(0);
     assertThat(run("check", "--plan", plan.toString(), rules.toString())).isEqualTo(1);
-    assertThat(out.toString()).contains("missing: " + rules.resolve("iptables/rules.v6"));
+    assertThat(out.toString())
+        .contains("missing: " + rules.resolve("iptables/privport-web.rules.v6"));
   }
 
   @Test
