@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "privport",
     mixinStandardHelpOptions = true,
-    version = "privport 0.1.0",
+    versionProvider = Version.class,
     description = "Serve privileged ports from unprivileged services.",
     subcommands = {
       RenderCommand.class,

@@ -12,6 +12,8 @@ import jnr.ffi.annotations.Encoding;
  * <p>This is the raw, honest binding (public only because jnr-ffi implements it from another class
  * loader). It is not safe to call directly from several threads; use {@link Nftables}, which
  * serialises every call process-wide and copies buffers out at once.
+ *
+ * @hidden Not API: left out of the published javadoc, because it is public only for jnr-ffi.
  */
 public interface LibNftables {
   /** The versioned soname distributions ship without their -dev package. */

@@ -21,6 +21,9 @@ public final class SystemHostProbe implements HostProbe {
           "/lib64",
           "/lib");
 
+  /** A probe of the host this JVM runs on. */
+  public SystemHostProbe() {}
+
   @Override
   public Optional<String> sysctl(String key) {
     Path file = Path.of("/proc/sys", key.replace('.', '/'));
