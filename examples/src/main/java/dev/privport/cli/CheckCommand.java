@@ -170,7 +170,12 @@ final class CheckCommand implements Callable<Integer> {
 
   /** Every read of a checked-in file goes through here. */
   private static byte[] read(Path file) throws IOException {
-    return Files.readAllBytes(file);
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      // The JDK's message alone ("Is a directory") does not say which file.
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
   }
 
   private static void text(

@@ -284,6 +284,16 @@ class CheckCommandTest {
     assertThat(err.toString()).contains("--plan cannot be combined");
   }
 
+  @Test
+  void anUnreadableFileIsExitCode3NamingTheFile() throws IOException {
+    render("80:8080");
+    Path nft = rules.resolve("nftables/privport.nft");
+    Files.delete(nft);
+    Files.createDirectory(nft);
+    assertThat(run("check", "--backend", "nft", "80:8080", rules.toString())).isEqualTo(3);
+    assertThat(err.toString().lines()).singleElement().asString().contains(nft.toString());
+  }
+
   private static Map<String, String> tree(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> files = Files.walk(root)) {
