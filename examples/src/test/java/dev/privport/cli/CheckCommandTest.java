@@ -285,6 +285,22 @@ class CheckCommandTest {
   }
 
   @Test
+  void aHugeForeignFileIsOneHunkReplacingIt() throws IOException {
+    render("80:8080");
+    Path nft = rules.resolve("nftables/privport.nft");
+    long rendered = Files.readAllLines(nft).size();
+    StringBuilder garbage = new StringBuilder();
+    for (int i = 0; i < 200_000; i++) {
+      garbage.append("garbage ").append(i).append('\n');
+    }
+    Files.writeString(nft, garbage);
+    assertThat(run("check", "--backend", "nft", "80:8080", rules.toString())).isEqualTo(1);
+    assertThat(out.toString()).contains("@@ -1,200000 +1," + rendered + " @@\n");
+    assertThat(out.toString().lines().filter(l -> l.startsWith("-garbage "))).hasSize(200_000);
+    assertThat(changedLines(out.toString())).isEqualTo(200_000 + rendered);
+  }
+
+  @Test
   void anUnreadableFileIsExitCode3NamingTheFile() throws IOException {
     render("80:8080");
     Path nft = rules.resolve("nftables/privport.nft");
