@@ -1,5 +1,6 @@
 package dev.privport.cli;
 
+import dev.privport.core.PlanFile;
 import dev.privport.core.RedirectPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
