@@ -97,8 +97,22 @@ public final class PlanFile {
    */
   public static RedirectPlan read(Path file) {
     Checks.check(file != null, "file", null, "must not be null");
-    byte[] bytes = readBounded(file, MAX_BYTES, "plan file");
-    return parse(decode(bytes, file + ":"), file + ":");
+    return parse(readText(file, "plan file"), file + ":");
+  }
+
+  /**
+   * Reads a text file the way {@link #read} reads a plan file, for callers that read other inputs
+   * (a rules file a config repository holds): a regular file (or a symlink to one) of at most
+   * {@link #MAX_BYTES}, in UTF-8 (a leading byte-order mark dropped).
+   *
+   * @param what names the file's role in errors, e.g. {@code rules file}
+   * @throws IllegalArgumentException naming the file and the problem, for what is the caller's to
+   *     fix: missing, no permission, not a regular file, too large, not UTF-8 ({@code
+   *     FILE:LINE:COLUMN: not UTF-8: ...})
+   * @throws UncheckedIOException naming the file and the cause, for any other failure
+   */
+  public static String readText(Path file, String what) {
+    return decode(readBounded(file, MAX_BYTES, what), file + ":");
   }
 
   /**
@@ -106,13 +120,8 @@ public final class PlanFile {
    * FIFOs, sockets and directories before opening them, so that {@code /dev/zero} or a FIFO can
    * neither exhaust memory nor block. The read itself is bounded too, in case the file is swapped
    * between the check and the open.
-   *
-   * @param what names the file's role in errors, e.g. {@code plan file}
-   * @throws IllegalArgumentException naming the file and the problem, for what is the caller's to
-   *     fix (missing, no permission, not a regular file, too large)
-   * @throws UncheckedIOException naming the file and the cause, for any other failure
    */
-  public static byte[] readBounded(Path file, int maxBytes, String what) {
+  private static byte[] readBounded(Path file, int maxBytes, String what) {
     BasicFileAttributes attributes;
     try {
       attributes = Files.readAttributes(file, BasicFileAttributes.class);

@@ -118,6 +118,9 @@ class PlanFileTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("plan file " + p + ": not a regular file (a device, FIFO or socket)");
     }
+    assertThatThrownBy(() -> PlanFile.readText(zero, "rules file"))
+        .as("the same reader for other inputs")
+        .hasMessage("rules file " + zero + ": not a regular file (a device, FIFO or socket)");
     assertThatThrownBy(() -> PlanFile.read(dir))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("plan file " + dir + ": is a directory, not a file");
