@@ -24,7 +24,7 @@ final class CheckedOutput extends Writer {
     this.out = new OutputStreamWriter(out, StandardCharsets.UTF_8);
   }
 
-  /** Standard output, as UTF-8, wrapped in a {@link PrintWriter} that flushes on each line. */
+  /** Standard output, encoded as UTF-8. */
   static CheckedOutput stdout() {
     return new CheckedOutput(new FileOutputStream(FileDescriptor.out));
   }
