@@ -1,5 +1,14 @@
 package dev.privport.core;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -63,6 +72,38 @@ public final class Checks {
   }
 
   /**
+   * The cause of an I/O failure in words, for a message that already names {@code subject}: {@code
+   * no such file or directory}, {@code permission denied}, the system's own reason ({@code No space
+   * left on device}, {@code Is a directory}). Java's messages for these are often the bare path
+   * alone; the path the failure concerns is added only when it is not {@code subject}.
+   */
+  public static String cause(IOException e, Path subject) {
+    String reason;
+    if (e instanceof NoSuchFileException) {
+      reason = "no such file or directory";
+    } else if (e instanceof AccessDeniedException) {
+      reason = "permission denied";
+    } else if (e instanceof FileAlreadyExistsException) {
+      reason = "already exists";
+    } else if (e instanceof DirectoryNotEmptyException) {
+      reason = "directory not empty";
+    } else if (e instanceof NotDirectoryException) {
+      reason = "not a directory";
+    } else if (e instanceof FileSystemException f && f.getReason() != null) {
+      reason = f.getReason();
+    } else {
+      reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    if (e instanceof FileSystemException f
+        && f.getFile() != null
+        && (subject == null || !Path.of(f.getFile()).equals(subject))) {
+      reason +=
+          " (" + f.getFile() + (f.getOtherFile() == null ? "" : ", " + f.getOtherFile()) + ")";
+    }
+    return reason;
+  }
+
+  /**
    * Renders a value for an error message: strings quoted, control and non-ASCII characters escaped,
    * long ones cut, so a message stays one readable line whatever the user passed.
    */
@@ -81,7 +122,7 @@ public final class Checks {
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
       } else if (c < 0x20 || c >= 0x7f) {
-        out.append(String.format("\\u%04x", (int) c));
+        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
       } else {
         out.append(c);
       }

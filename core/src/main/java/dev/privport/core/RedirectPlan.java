@@ -43,6 +43,13 @@ public final class RedirectPlan {
   /** The name every backend uses for the unnamed plan. */
   public static final String DEFAULT_NAME = "privport";
 
+  /**
+   * The most distinct redirects one plan may hold: 1 048 576. A few bytes of input (a plan file
+   * line {@code 1000-60000:2000}) expand to tens of thousands of redirects, so the bound keeps
+   * hostile input from exhausting memory; real plans hold far fewer.
+   */
+  public static final int MAX_REDIRECTS = 1 << 20;
+
   private final Optional<String> name;
   private final ImmutableList<Redirect> redirects;
   private final ImmutableList<RedirectRule> rules;
@@ -51,7 +58,7 @@ public final class RedirectPlan {
     name.ifPresent(Checks::planName);
     check(!redirects.isEmpty(), "redirects", "[]", "must hold at least one redirect");
     this.name = name;
-    this.redirects = ImmutableList.copyOf(new LinkedHashSet<>(redirects));
+    this.redirects = ImmutableList.copyOf(redirects); // distinct: the builder keeps a set
     this.rules = canonicalRules(this.redirects);
   }
 
@@ -258,7 +265,8 @@ public final class RedirectPlan {
   /** Builds a {@link RedirectPlan}; validation happens in {@link #build()} and in each redirect. */
   public static final class Builder {
     private Optional<String> name = Optional.empty();
-    private final List<Redirect> redirects = new ArrayList<>();
+    // A set: identical redirects fold as they are added, so only distinct ones count to the bound.
+    private final Set<Redirect> redirects = new LinkedHashSet<>();
 
     private Builder() {}
 
@@ -271,7 +279,11 @@ public final class RedirectPlan {
     /** Adds a redirect. */
     public Builder add(Redirect redirect) {
       check(redirect != null, "redirect", null, "must not be null");
-      redirects.add(redirect);
+      if (redirects.add(redirect) && redirects.size() > MAX_REDIRECTS) {
+        redirects.remove(redirect);
+        throw new IllegalArgumentException(
+            "redirects must be at most " + MAX_REDIRECTS + " in one plan, got more");
+      }
       return this;
     }
 
@@ -303,7 +315,7 @@ public final class RedirectPlan {
 
     /** The validated plan. */
     public RedirectPlan build() {
-      return new RedirectPlan(name, redirects);
+      return new RedirectPlan(name, ImmutableList.copyOf(redirects));
     }
   }
 }

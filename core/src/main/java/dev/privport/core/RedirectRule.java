@@ -30,12 +30,18 @@ public record RedirectRule(
     implements Comparable<RedirectRule> {
 
   /**
-   * Rendering order. Interface-specific rules come before wildcard ones and before rules for any
-   * interface, so the most specific rule matches first when several could.
+   * Rendering order: the most specific interface first, so that when several rules could match a
+   * packet, the first one to match is the most specific. An exact name matches one interface and
+   * comes first; then wildcards, longer prefixes before shorter ({@code eth+} before {@code et+},
+   * which also matches {@code eth0}); rules for any interface come last. Names break ties, so the
+   * order is total and the text deterministic.
    */
   private static final Comparator<Optional<String>> INTERFACE_ORDER =
-      Comparator.comparing((Optional<String> i) -> i.isEmpty() ? 2 : i.get().endsWith("+") ? 1 : 0)
+      Comparator.comparingInt((Optional<String> i) -> -specificity(i))
           .thenComparing(i -> i.orElse(""));
+
+  /** The highest {@link #interfaceSpecificity()}: an exact interface name. */
+  public static final int EXACT_INTERFACE = 16;
 
   private static final Comparator<Set<Family>> FAMILY_ORDER =
       Comparator.comparing((Set<Family> f) -> f.size()).thenComparing(f -> f.iterator().next());
@@ -59,6 +65,24 @@ public record RedirectRule(
       throw new IllegalStateException("rule is for both families: " + this);
     }
     return families.iterator().next();
+  }
+
+  /**
+   * How narrowly the rule's input interface restricts it: {@value #EXACT_INTERFACE} for an exact
+   * name, 1 + the prefix length for a wildcard ({@code eth+}: 4; a 14-character prefix: 15), 0 for
+   * any interface. Rules are rendered in descending specificity; a backend that orders rules by a
+   * number of its own (firewalld's direct-rule priority) derives it from this.
+   */
+  public int interfaceSpecificity() {
+    return specificity(inputInterface);
+  }
+
+  private static int specificity(Optional<String> ifname) {
+    if (ifname.isEmpty()) {
+      return 0;
+    }
+    String name = ifname.get();
+    return name.endsWith("+") ? name.length() : EXACT_INTERFACE;
   }
 
   /** A short, stable description for comments: {@code tcp 80 -> 8080}. */

@@ -3,6 +3,7 @@ package dev.privport.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,49 @@ class RedirectPlanTest {
     assertThat(plan.rules())
         .extracting(r -> r.inputInterface().orElse("*"))
         .containsExactly("eth0", "eth+", "*");
+  }
+
+  @Test
+  void nestedWildcardsAreOrderedLongerPrefixFirstWhateverTheOrderOfAdding() {
+    List<Redirect> redirects =
+        List.of(
+            Redirect.tcp(80, 8080).incomingOnly().onInterface("et+"),
+            Redirect.tcp(80, 9090).incomingOnly().onInterface("eth+"),
+            Redirect.tcp(80, 9091).incomingOnly().onInterface("e+"),
+            Redirect.tcp(80, 9092).incomingOnly().onInterface("eth0"),
+            Redirect.tcp(80, 9093).incomingOnly().onInterface("eth0.1+"),
+            Redirect.tcp(80, 9094).incomingOnly().onInterface("ab+"),
+            Redirect.tcp(80, 9095).incomingOnly());
+    List<String> expected = List.of("eth0", "eth0.1+", "eth+", "ab+", "et+", "e+", "*");
+    for (int rotation = 0; rotation < redirects.size(); rotation++) {
+      List<Redirect> order = new java.util.ArrayList<>(redirects);
+      java.util.Collections.rotate(order, rotation);
+      assertThat(RedirectPlan.builder().addAll(order).build().rules())
+          .extracting(r -> r.inputInterface().orElse("*"))
+          .containsExactlyElementsOf(expected);
+      java.util.Collections.reverse(order);
+      assertThat(RedirectPlan.builder().addAll(order).build().rules())
+          .extracting(r -> r.inputInterface().orElse("*"))
+          .containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void specificityRanksExactNamesAboveEveryWildcard() {
+    RedirectRule exact = rule("eth0");
+    RedirectRule longest = rule("abcdefghijklmn+");
+    RedirectRule shortest = rule("e+");
+    RedirectRule any =
+        new RedirectRule(
+            Scope.INCOMING, Optional.empty(), Protocol.TCP, Set.of(Family.IPV4), 80, 8080);
+    assertThat(List.of(exact, longest, shortest, any))
+        .extracting(RedirectRule::interfaceSpecificity)
+        .containsExactly(16, 15, 2, 0);
+  }
+
+  private static RedirectRule rule(String ifname) {
+    return new RedirectRule(
+        Scope.INCOMING, Optional.of(ifname), Protocol.TCP, Set.of(Family.IPV4), 80, 8080);
   }
 
   @Test

@@ -169,6 +169,87 @@ public abstract class RedirectContract {
         .isEqualTo("port=8080");
   }
 
+  /**
+   * Wildcards nest: {@code e+}, {@code et+} and {@code eth+} all match {@code eth0}. The most
+   * specific must win (an exact name, then the longer prefix), whatever order the redirects were
+   * added in. The host gets a second link to the client whose interface is really called {@code
+   * eth0}; the lab's own link ({@code h0}) shows the wildcards catch nothing else.
+   */
+  @Test
+  void theMostSpecificInterfaceWinsHoweverWildcardsNest() {
+    Redirect et = Redirect.tcp(80, 8080).incomingOnly().onInterface("et+");
+    Redirect eth = Redirect.tcp(80, 8081).incomingOnly().onInterface("eth+");
+    if (!matchesInputInterfaces()) {
+      assertThatThrownBy(() -> apply(RedirectPlan.of(et, eth)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("interface ");
+      return;
+    }
+    addEth0Link();
+    try {
+      for (String address : java.util.List.of(ETH0_V4, ETH0_V6)) {
+        assertThat(fromClient("tcp", address, 80)).as("before apply").isEqualTo("port=80");
+      }
+      for (RedirectPlan plan :
+          java.util.List.of(RedirectPlan.of(et, eth), RedirectPlan.of(eth, et))) {
+        apply(plan);
+        for (String address : java.util.List.of(ETH0_V4, ETH0_V6)) {
+          assertThat(fromClient("tcp", address, 80))
+              .as("eth+ over et+, " + address)
+              .isEqualTo("port=8081");
+        }
+        assertThat(fromClient("tcp", Lab.HOST_V4, 80)).as("via h0").isEqualTo("port=80");
+        remove(plan);
+      }
+      // An exact name beats every wildcard; the shortest wildcard loses to both.
+      RedirectPlan three =
+          RedirectPlan.of(
+              Redirect.udp(80, 8080).incomingOnly().onInterface("e+"),
+              Redirect.udp(80, 81).incomingOnly().onInterface("eth0"),
+              Redirect.udp(80, 8081).incomingOnly().onInterface("eth+"));
+      apply(three);
+      for (String address : java.util.List.of(ETH0_V4, ETH0_V6)) {
+        assertThat(fromClient("udp", address, 80))
+            .as("eth0 over eth+ and e+, " + address)
+            .isEqualTo("port=81");
+      }
+      assertThat(fromClient("udp", Lab.HOST_V4, 80)).as("via h0").isEqualTo("port=80");
+      remove(three);
+    } finally {
+      Cmd.run("ip", "-n", lab.host.name(), "link", "del", "eth0");
+    }
+  }
+
+  /** The host's address on the link whose interface is called {@code eth0}. */
+  private static final String ETH0_V4 = "203.0.113.1";
+
+  private static final String ETH0_V6 = "2001:db8:3::1";
+
+  /** A second link, host {@code eth0} to client {@code ce0}, on documentation addresses. */
+  private void addEth0Link() {
+    Cmd.run(
+            "ip",
+            "link",
+            "add",
+            "eth0",
+            "netns",
+            lab.host.name(),
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "ce0",
+            "netns",
+            lab.client.name())
+        .orThrow();
+    lab.host.sh("ip", "addr", "add", ETH0_V4 + "/24", "dev", "eth0");
+    lab.host.sh("ip", "addr", "add", ETH0_V6 + "/64", "dev", "eth0", "nodad");
+    lab.host.sh("ip", "link", "set", "eth0", "up");
+    lab.client.sh("ip", "addr", "add", "203.0.113.2/24", "dev", "ce0");
+    lab.client.sh("ip", "addr", "add", "2001:db8:3::2/64", "dev", "ce0", "nodad");
+    lab.client.sh("ip", "link", "set", "ce0", "up");
+  }
+
   @Test
   void removalStopsTheRedirect() {
     RedirectPlan plan = RedirectPlan.of(80, 8080);

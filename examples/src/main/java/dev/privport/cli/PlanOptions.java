@@ -1,5 +1,6 @@
 package dev.privport.cli;
 
+import dev.privport.core.PlanFile;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import java.nio.file.Path;
@@ -75,18 +76,14 @@ final class PlanOptions {
     if (name != null) {
       b.name(name);
     }
-    // The same options a plan file line takes, so both spell them one way.
-    List<String> options = new ArrayList<>();
-    if (ipv4Only) options.add("ipv4-only");
-    if (ipv6Only) options.add("ipv6-only");
-    if (incomingOnly) options.add("incoming-only");
-    if (localOnly) options.add("local-only");
-    if (ifname != null) options.add("interface=" + ifname);
     for (String spec : redirects) {
-      for (Redirect r : RedirectSpec.parseAll(spec)) {
-        for (String option : options) {
-          r = PlanFile.option(option).apply(r);
-        }
+      for (Redirect r : PlanFile.redirects(spec)) {
+        // The order a plan file applies its options in, so both report the same errors.
+        if (ipv4Only) r = r.ipv4Only();
+        if (ipv6Only) r = r.ipv6Only();
+        if (ifname != null) r = r.onInterface(ifname);
+        if (incomingOnly) r = r.incomingOnly();
+        if (localOnly) r = r.localOnly();
         b.add(r);
       }
     }

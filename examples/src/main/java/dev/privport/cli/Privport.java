@@ -1,6 +1,8 @@
 package dev.privport.cli;
 
 import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -49,11 +51,27 @@ public final class Privport implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    CheckedOutput stdout = CheckedOutput.stdout();
+    PrintWriter err =
+        new PrintWriter(
+            new java.io.OutputStreamWriter(
+                new java.io.FileOutputStream(java.io.FileDescriptor.err),
+                java.nio.charset.StandardCharsets.UTF_8),
+            true);
+    System.exit(run(args, new PrintWriter(stdout, true), err, stdout::failure));
   }
 
   /** Runs the command line with the given streams and returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return run(args, out, err, () -> Optional.of("the stream reported an error"));
+  }
+
+  /**
+   * As {@link #run(String[], PrintWriter, PrintWriter)}; {@code outFailure} says why writing to
+   * {@code out} failed, once its {@link PrintWriter#checkError()} says it did.
+   */
+  static int run(
+      String[] args, PrintWriter out, PrintWriter err, Supplier<Optional<String>> outFailure) {
     CommandLine cli = new CommandLine(new Privport());
     cli.setOut(out);
     cli.setErr(err);
@@ -73,7 +91,14 @@ public final class Privport implements Runnable {
           return FAILED;
         });
     int code = cli.execute(args);
-    out.flush();
+    // PrintWriter swallows write errors: output cut by a full disk or a closed pipe must not end in
+    // a success (or a "stale" whose diff never arrived).
+    if (out.checkError() && (code == OK || code == STALE)) {
+      err.println(
+          "privport: cannot write standard output: "
+              + outFailure.get().orElse("the stream reported an error"));
+      code = FAILED;
+    }
     err.flush();
     return code;
   }

@@ -2,10 +2,7 @@ package dev.privport.cli;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.firewalld.HostAddresses;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +49,7 @@ final class RenderCommand implements Callable<Integer> {
   List<String> hostAddresses = new ArrayList<>();
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     RedirectPlan p = plan.plan();
     Optional<HostAddresses> hosts = hosts(hostAddresses);
     List<String> skipped = new ArrayList<>();
@@ -60,11 +57,16 @@ final class RenderCommand implements Callable<Integer> {
     if (out == null) {
       stdout.print(Artifacts.stdout(p, backend, hosts, skipped));
     } else {
-      for (Artifact a : Artifacts.render(p, backend, hosts, skipped)) {
-        Path file = out.resolve(a.path());
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, a.content(), StandardCharsets.UTF_8);
-        stdout.println("wrote " + file);
+      List<Artifact> artifacts = Artifacts.render(p, backend, hosts, skipped);
+      OutputDirectory dir = OutputDirectory.create(out);
+      // Every path is checked before the first is written: a refusal leaves the directory as it
+      // was.
+      artifacts.forEach(a -> dir.check(a.path()));
+      for (Artifact a : artifacts) {
+        OutputDirectory.Outcome outcome = dir.write(a.path(), a.content());
+        stdout.println(
+            (outcome == OutputDirectory.Outcome.WRITTEN ? "wrote " : "unchanged ")
+                + out.resolve(a.path()));
       }
     }
     skipped.forEach(s -> spec.commandLine().getErr().println("privport: skipped " + s));

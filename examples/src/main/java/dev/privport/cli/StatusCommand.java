@@ -41,11 +41,18 @@ final class StatusCommand implements Callable<Integer> {
             + ": "
             + (status.present() ? "present" : "absent"));
     out.printf(
+        Locale.ROOT,
         "%-9s %-10s %-22s %-6s %10s %12s%n",
-        "SCOPE", "IFACE", "REDIRECT", "LIVE", "PACKETS", "BYTES");
+        "SCOPE",
+        "IFACE",
+        "REDIRECT",
+        "LIVE",
+        "PACKETS",
+        "BYTES");
     for (RedirectRule r : p.rules()) {
       Optional<LiveRule> live = status.find(r);
       out.printf(
+          Locale.ROOT,
           "%-9s %-10s %-22s %-6s %10s %12s%n",
           r.scope().name().toLowerCase(Locale.ROOT),
           r.inputInterface().orElse("*"),

@@ -3,8 +3,8 @@ package dev.privport.robustness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.privport.cli.PlanFile;
 import dev.privport.cli.Privport;
+import dev.privport.core.PlanFile;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.remedy.Remedies;
@@ -75,9 +75,9 @@ class HostileInputProperties {
     // ASCII.
     // (White space separates words there and '#' starts a comment, so those would cut the value.)
     if (ifname.chars().noneMatch(c -> Character.isWhitespace(c) || c == '#')) {
-      assertThatThrownBy(() -> PlanFile.parse("80:8080 interface=" + ifname + "\n", "p.plan"))
+      assertThatThrownBy(() -> PlanFile.parse("80:8080 interface=" + ifname + "\n"))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("p.plan:1:")
+          .hasMessageStartingWith("1:")
           .hasMessageMatching("[\\x20-\\x7e]+");
     }
   }

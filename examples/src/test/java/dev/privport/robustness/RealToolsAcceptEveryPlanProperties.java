@@ -115,7 +115,8 @@ class RealToolsAcceptEveryPlanProperties {
     for (int i = 0; i < rules.getLength(); i++) {
       Element rule = (Element) rules.item(i);
       assertThat(rule.getAttribute("table")).isEqualTo("nat");
-      assertThat(Integer.parseInt(rule.getAttribute("priority"))).isBetween(-2, 0);
+      assertThat(Integer.parseInt(rule.getAttribute("priority")))
+          .isBetween(-dev.privport.core.RedirectRule.EXACT_INTERFACE, 0);
       if (!rule.getAttribute("ipv").equals(family)) {
         continue;
       }

@@ -102,8 +102,10 @@ public final class FirewalldRenderer implements PlanRenderer {
   /**
    * One direct rule: a built-in nat chain, a priority and iptables arguments.
    *
-   * @param priority orders rules in firewalld: interface-specific rules (-2) before wildcard ones
-   *     (-1) before rules for any interface (0), so the most specific rule matches first
+   * @param priority orders rules in firewalld: minus {@link RedirectRule#interfaceSpecificity()},
+   *     so an exact interface (-16) comes before wildcards, longer prefixes first ({@code eth+}:
+   *     -4, {@code et+}: -3), and those before rules for any interface (0): the most specific rule
+   *     matches first, also after firewalld reloads its permanent rules
    */
   record DirectRule(Family family, String chain, int priority, List<String> args) {
     Command command(boolean permanent, String op) {
@@ -127,7 +129,7 @@ public final class FirewalldRenderer implements PlanRenderer {
         }
         List<String> args = new ArrayList<>(IptablesRenderer.scopeGuard(rule.scope()));
         args.addAll(IptablesRenderer.ruleArgs(rule));
-        int priority = rule.inputInterface().map(i -> i.endsWith("+") ? -1 : -2).orElse(0);
+        int priority = -rule.interfaceSpecificity();
         out.add(
             new DirectRule(
                 family, IptablesRenderer.builtinChain(rule.scope()), priority, List.copyOf(args)));

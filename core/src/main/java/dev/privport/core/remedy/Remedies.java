@@ -11,6 +11,7 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.Scope;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -78,7 +79,9 @@ public final class Remedies {
       files.add(
           new ConfigFile(
               "/etc/systemd/system/" + unit,
-              """
+              String.format(
+                  Locale.ROOT,
+                  """
           # privport plan "%s": %s in user space with redir. Rendered by privport.
           # redir forwards TCP over IPv4 only; connections are proxied, so the service sees 127.0.0.1
           # as the client address.
@@ -98,15 +101,14 @@ public final class Remedies {
 
           [Install]
           WantedBy=multi-user.target
-          """
-                  .formatted(
-                      plan.qualifiedName(),
-                      r.describe(),
-                      r.fromPort(),
-                      r.toPort(),
-                      REDIR_BINARY,
-                      listen,
-                      r.toPort())));
+          """,
+                  plan.qualifiedName(),
+                  r.describe(),
+                  r.fromPort(),
+                  r.toPort(),
+                  REDIR_BINARY,
+                  listen,
+                  r.toPort())));
     }
     apply.add(Command.of("systemctl", "daemon-reload"));
     for (String unit : units) {
@@ -149,14 +151,19 @@ public final class Remedies {
         List.of(
             new ConfigFile(
                 "/etc/sysctl.d/90-privport-unprivileged-port-start.conf",
-                """
+                String.format(
+                    Locale.ROOT,
+                    """
             # Rendered by privport: let unprivileged processes bind ports >= %d (IPv4 and IPv6).
             # WARNING: every port from %d up becomes bindable by ANY local user, not only your service.
             # The setting is per network namespace: this file sets the host's at boot; containers
             # with their own network namespace need it set at run time (e.g. podman --sysctl).
             %s = %d
-            """
-                    .formatted(port, port, key, port))),
+            """,
+                    port,
+                    port,
+                    key,
+                    port))),
         List.of(
             "Every port >= " + port + " becomes bindable by any local user, not only your service.",
             "Per network namespace: the host's setting does not reach containers with their own.",
@@ -212,12 +219,17 @@ public final class Remedies {
         List.of(
             new ConfigFile(
                 "/etc/sysctl.d/90-privport-ping-group-range.conf",
-                """
+                String.format(
+                    Locale.ROOT,
+                    """
             # Rendered by privport: members of groups %d-%d may use ICMP echo sockets (ping)
             # without CAP_NET_RAW. Per network namespace, like every net.* sysctl.
             %s = %s
-            """
-                    .formatted(firstGid, lastGid, key, value))),
+            """,
+                    firstGid,
+                    lastGid,
+                    key,
+                    value))),
         List.of(
             "Only ICMP echo: far less than CAP_NET_RAW, which also allows raw packets and spoofing.",
             "Per network namespace; the default \"1 0\" allows no group."));
