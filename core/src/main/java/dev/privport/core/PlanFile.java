@@ -112,7 +112,7 @@ public final class PlanFile {
    * @throws UncheckedIOException naming the file and the cause, for any other failure
    */
   public static String readText(Path file, String what) {
-    return decode(readBounded(file, MAX_BYTES, what), file + ":");
+    return decode(readBytes(file, MAX_BYTES, what), file + ":");
   }
 
   /**
@@ -121,7 +121,14 @@ public final class PlanFile {
    * neither exhaust memory nor block. The read itself is bounded too, in case the file is swapped
    * between the check and the open.
    */
-  private static byte[] readBounded(Path file, int maxBytes, String what) {
+  /**
+   * The bytes of a regular file of at most {@code maxBytes} (symlinks followed), for callers that
+   * compare files byte for byte (such as {@code privport check}); errors are one line naming {@code
+   * what} and the file.
+   *
+   * @throws IllegalArgumentException for a directory, device, FIFO or socket, or a file too large
+   */
+  public static byte[] readBytes(Path file, int maxBytes, String what) {
     BasicFileAttributes attributes;
     try {
       attributes = Files.readAttributes(file, BasicFileAttributes.class);

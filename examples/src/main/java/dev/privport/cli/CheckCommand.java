@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.privport.core.Checks;
+import dev.privport.core.PlanFile;
 import dev.privport.core.RedirectPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -169,13 +170,10 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   /** Every read of a checked-in file goes through here. */
-  private static byte[] read(Path file) throws IOException {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      // The JDK's message alone ("Is a directory") does not say which file.
-      throw new IOException(file + ": " + e.getMessage(), e);
-    }
+  private static byte[] read(Path file) {
+    // Bounded and regular files only: a checked-in file replaced by a symlink to /dev/zero or a
+    // FIFO must neither exhaust memory nor block CI.
+    return PlanFile.readBytes(file, PlanFile.MAX_BYTES, "checked-in file");
   }
 
   private static void text(
