@@ -119,12 +119,8 @@ public final class PlanFile {
    * Reads a whole regular file (following symlinks) of at most {@code maxBytes}, refusing devices,
    * FIFOs, sockets and directories before opening them, so that {@code /dev/zero} or a FIFO can
    * neither exhaust memory nor block. The read itself is bounded too, in case the file is swapped
-   * between the check and the open.
-   */
-  /**
-   * The bytes of a regular file of at most {@code maxBytes} (symlinks followed), for callers that
-   * compare files byte for byte (such as {@code privport check}); errors are one line naming {@code
-   * what} and the file.
+   * between the check and the open. Also for callers that compare files byte for byte (such as
+   * {@code privport check}); errors are one line naming {@code what} and the file.
    *
    * @throws IllegalArgumentException for a directory, device, FIFO or socket, or a file too large
    */
