@@ -119,8 +119,11 @@ public final class SystemHostProbe implements HostProbe {
   @Override
   public List<String> legacyTables() {
     List<String> out = new ArrayList<>();
-    sysfile("/proc/net/ip_tables_names").lines().filter(l -> !l.isBlank()).forEach(out::add);
-    sysfile("/proc/net/ip6_tables_names")
+    sysfile("/proc/thread-self/net/ip_tables_names")
+        .lines()
+        .filter(l -> !l.isBlank())
+        .forEach(out::add);
+    sysfile("/proc/thread-self/net/ip6_tables_names")
         .lines()
         .filter(l -> !l.isBlank())
         .forEach(l -> out.add("ip6:" + l));
