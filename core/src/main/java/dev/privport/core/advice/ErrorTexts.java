@@ -4,6 +4,7 @@ import dev.privport.core.Protocol;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +37,9 @@ public final class ErrorTexts {
   private static final String ADDRESS = "(\\[[0-9A-Fa-f:.%a-z]+\\]|[0-9.]+|[0-9A-Fa-f:]+)";
   private static final Pattern ROOTLESSKIT =
       Pattern.compile(
-          "cannot expose privileged port (\\d{1,5})(?:[^\\n]*?listen (tcp|udp)(4|6)? "
+          // Bounded: real texts put "listen" about 250 characters on; an unbounded lazy scan
+          // made a long line of repeated errors quadratic (86 s for 20 000 repeats).
+          "cannot expose privileged port (\\d{1,5})(?:[^\\n]{0,600}?listen (tcp|udp)(4|6)? "
               + ADDRESS
               + ":\\d{1,5})?");
   private static final Pattern PASTA =
@@ -104,7 +107,11 @@ public final class ErrorTexts {
       out.add(new Finding(runtime, protocol, port, OptionalInt.empty(), specific(m.group(4))));
     }
     Matcher p = PASTA.matcher(text);
+    Set<String> seen = new HashSet<>(); // a range repeated many times is read once
     while (p.find()) {
+      if (!seen.add(p.group())) {
+        continue;
+      }
       Protocol protocol = p.group(2).equals("u") ? Protocol.UDP : Protocol.TCP;
       int first = Integer.parseInt(p.group(4));
       int last = p.group(5) == null ? first : Integer.parseInt(p.group(5));

@@ -51,6 +51,19 @@ class RemediesTest {
   }
 
   @Test
+  void redirSaysThatIncomingOnlyCannotBeKept() {
+    Remedy r = Remedies.redir(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly()));
+    assertThat(r.files().get(0).content())
+        .contains("ExecStart=/usr/bin/redir -sn :80 127.0.0.1:8080\n")
+        .contains(
+            "# incoming-only is not kept: redir listens on every IPv4 address (:80), so\n"
+                + "# connections from this host itself are forwarded too.\n");
+    assertThat(r.caveats()).anyMatch(c -> c.startsWith("incoming-only cannot be kept"));
+    assertThat(Remedies.redir(RedirectPlan.of(80, 8080)).caveats())
+        .noneMatch(c -> c.contains("incoming-only"));
+  }
+
+  @Test
   void redirRefusesWhatItCannotDoWithTheReason() {
     assertThatThrownBy(
             () -> Remedies.redir(RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build()))
