@@ -14,6 +14,7 @@ import dev.privport.core.Step;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -282,7 +283,13 @@ public final class Remedies {
       real = Path.of(binary).toRealPath();
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "binary " + Checks.show(binary) + " cannot be read: " + e.getClass().getSimpleName(), e);
+          "binary "
+              + Checks.show(binary)
+              + " cannot be read: "
+              + (e instanceof FileSystemException f && f.getReason() != null
+                  ? f.getReason()
+                  : e.getClass().getSimpleName()),
+          e);
     }
     String target = real.toString();
     check(
