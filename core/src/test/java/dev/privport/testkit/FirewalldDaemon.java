@@ -126,6 +126,11 @@ public final class FirewalldDaemon implements AutoCloseable {
     };
   }
 
+  /** The private system bus firewalld answers on, as a D-Bus address ({@code unix:path=...}). */
+  public String busAddress() {
+    return busAddress;
+  }
+
   /** The directory firewalld reads and writes its permanent configuration in. */
   public Path configDir() {
     return dir.resolve("config");

@@ -67,16 +67,16 @@ class LocaleIndependenceTest {
       all.put(p + "firewalld direct", new FirewalldRenderer().renderDirect(plan).toString());
       all.put(p + "conntrack", ConntrackCleanup.forPlan(plan).toShell());
       all.put(p + "conntrack argv", ConntrackCleanup.forPlan(plan).toString());
-      all.put(p + "sysctl", Remedies.unprivilegedPortStart(plan).toString());
+      all.put(p + "sysctl", Remedies.unprivilegedPortStart(plan, 1024).toString());
     }
     all.put(
         "firewalld policies", new FirewalldRenderer().renderPolicies(LOCAL_ONLY, hosts).toString());
     all.put(
         "redir",
         Remedies.redir(RedirectPlan.builder().tcp(80, 8080).tcp(443, 8443).build()).toString());
-    all.put("sysctl 1023", Remedies.unprivilegedPortStart(1023).toString());
-    all.put("setcap", Remedies.capability("/usr/bin/rootlesskit").toString());
-    all.put("ping range", Remedies.pingGroupRange(100, 2_000_000).toString());
+    all.put("sysctl 1023", Remedies.unprivilegedPortStart(1023, 1024).toString());
+    all.put("setcap", Remedies.capability("/usr/bin/true").toString());
+    all.put("ping range", Remedies.pingGroupRange(100, 2_000_000, "1 0").toString());
     for (String backend : List.of("nft", "iptables", "firewalld", "redir", "sysctl", "all")) {
       all.put(
           "cli render " + backend,

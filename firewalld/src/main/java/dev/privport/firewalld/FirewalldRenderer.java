@@ -14,6 +14,7 @@ import dev.privport.core.spi.PlanRenderer;
 import dev.privport.iptables.IptablesRenderer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Renders a {@link RedirectPlan} for hosts managed by firewalld, by two routes:
@@ -128,7 +129,10 @@ public final class FirewalldRenderer implements PlanRenderer {
           continue;
         }
         List<String> args = new ArrayList<>(IptablesRenderer.scopeGuard(rule.scope()));
-        args.addAll(IptablesRenderer.ruleArgs(rule));
+        // Direct rules of every plan share firewalld's chains, and firewalld tells rules apart by
+        // their arguments: the plan's name in the comment keeps two plans with the same redirect
+        // two rules, so removing one plan leaves the other's redirect working.
+        args.addAll(IptablesRenderer.ruleArgs(rule, commentFor(plan, rule)));
         int priority = -rule.interfaceSpecificity();
         out.add(
             new DirectRule(
@@ -136,6 +140,11 @@ public final class FirewalldRenderer implements PlanRenderer {
       }
     }
     return out;
+  }
+
+  /** A direct rule's comment: {@code privport-web: tcp 80 -> 8080}. */
+  static String commentFor(RedirectPlan plan, RedirectRule rule) {
+    return plan.qualifiedName() + ": " + rule.describe();
   }
 
   /** The name of the plan's policy for {@code scope}; at most 18 characters, firewalld's limit. */
@@ -212,8 +221,15 @@ public final class FirewalldRenderer implements PlanRenderer {
     return new FirewalldPolicies(apply, remove, files);
   }
 
-  /** One forward-port rich rule: a family, a destination, and for LOCAL a {@code to-addr}. */
-  record RichRule(Family family, String destination, RedirectRule rule, boolean toAddress) {
+  /**
+   * One forward-port rich rule: a family, a destination, and for LOCAL the address to DNAT to.
+   *
+   * @param toAddress for LOCAL, where the connection goes: the address it was made to, or {@code
+   *     127.0.0.1} for the rest of {@code 127.0.0.0/8} (where nft's and iptables' output-hook
+   *     {@code redirect} sends it too)
+   */
+  record RichRule(
+      Family family, String destination, RedirectRule rule, Optional<String> toAddress) {
     String text() {
       return "rule family=\""
           + family.keyword()
@@ -231,7 +247,7 @@ public final class FirewalldRenderer implements PlanRenderer {
           + "\" to-port=\""
           + rule.toPort()
           + "\""
-          + (toAddress ? " to-addr=\"" + destination + "\"" : "");
+          + toAddress.map(a -> " to-addr=\"" + a + "\"").orElse("");
     }
   }
 
@@ -242,14 +258,20 @@ public final class FirewalldRenderer implements PlanRenderer {
         continue;
       }
       for (Family family : rule.families()) {
-        List<String> destinations = new ArrayList<>();
         if (scope == Scope.LOCAL) {
-          // An output-hook DNAT to the very address the host connected to, on the new port.
-          destinations.add(family == Family.IPV4 ? "127.0.0.1" : "::1");
-        }
-        destinations.addAll(addresses.of(family));
-        for (String d : destinations) {
-          out.add(new RichRule(family, d, rule, scope == Scope.LOCAL));
+          // An output-hook DNAT on the new port: all of loopback, as the other backends' -o lo
+          // does (127.0.0.2 too; IPv6 has only ::1), and each host address to itself.
+          out.add(
+              family == Family.IPV4
+                  ? new RichRule(family, "127.0.0.0/8", rule, Optional.of("127.0.0.1"))
+                  : new RichRule(family, "::1", rule, Optional.of("::1")));
+          for (String d : addresses.of(family)) {
+            out.add(new RichRule(family, d, rule, Optional.of(d)));
+          }
+        } else {
+          for (String d : addresses.of(family)) {
+            out.add(new RichRule(family, d, rule, Optional.empty()));
+          }
         }
       }
     }

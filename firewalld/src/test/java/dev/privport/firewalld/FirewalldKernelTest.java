@@ -125,6 +125,35 @@ class FirewalldKernelTest {
       assertThat(fromClient("udp", Lab.HOST_V6, 80)).isEqualTo("port=8080");
       assertThat(fromClient("tcp", Lab.HOST_V4, 8080)).as("still closed").isNotEqualTo("port=8080");
     }
+
+    @Test
+    void twoNamedPlansWithTheSameRedirectAreRemovedAlone() {
+      RedirectPlan one = RedirectPlan.builder().name("one").tcp(80, 8080).build();
+      RedirectPlan two = RedirectPlan.builder().name("two").tcp(80, 8080).build();
+      apply(one);
+      apply(two);
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+      remove(one);
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80))
+          .as("plan two still holds")
+          .isEqualTo("port=8080");
+      assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("port=8080");
+      assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=8080");
+      assertThat(fromHost("tcp", "::1", 80)).isEqualTo("port=8080");
+      remove(two);
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");
+      assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=80");
+    }
+
+    @Test
+    void localRedirectsCoverAllOfLoopbackAsTheOtherBackendsDo() {
+      assertThat(fromHost("tcp", "127.0.0.2", 80)).isEqualTo("port=80");
+      apply(RedirectPlan.of(80, 8080));
+      assertThat(fromHost("tcp", "127.0.0.2", 80)).isEqualTo("port=8080");
+      assertThat(fromHost("tcp", "127.0.0.3", 81))
+          .as("a port outside the plan")
+          .isEqualTo("port=81");
+    }
   }
 
   /** Runtime direct rules: {@code firewall-cmd --direct --add-rule}. */
@@ -155,6 +184,30 @@ class FirewalldKernelTest {
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
       remove(plan);
       assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+    }
+
+    /**
+     * firewalld accepts {@code ct status dnat} before a zone's target, so an interface in the
+     * {@code drop} zone still serves a redirect meant for every interface. The explicit way to keep
+     * it closed there is the plan's interface restriction: name the interfaces that should serve
+     * it.
+     */
+    @Test
+    void aDropZoneInterfaceServesAPlanForEveryInterfaceButNotOneNamingOthers() {
+      firewalld.cmd("--zone", "drop", "--change-interface", Lab.HOST_CLIENT_SIDE).orThrow();
+      assertThat(fromClient("tcp", Lab.HOST_V4, 81)).as("the drop zone drops").isEqualTo("timeout");
+      RedirectPlan everywhere = RedirectPlan.of(80, 8080);
+      apply(everywhere);
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+      assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("port=8080");
+      remove(everywhere);
+      RedirectPlan elsewhere =
+          RedirectPlan.of(Redirect.tcp(80, 8080).onInterface(Lab.HOST_SERVER_SIDE));
+      apply(elsewhere);
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("timeout");
+      assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("timeout");
+      assertThat(fromHost("tcp", "127.0.0.1", 80)).as("local traffic").isEqualTo("port=8080");
+      remove(elsewhere);
     }
 
     @Test

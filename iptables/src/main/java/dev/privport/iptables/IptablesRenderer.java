@@ -10,9 +10,11 @@ import dev.privport.core.Step;
 import dev.privport.core.spi.BackendKind;
 import dev.privport.core.spi.PlanRenderer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Renders a {@link RedirectPlan} for iptables ({@code iptables-nft}, the default on current
@@ -48,22 +50,99 @@ public final class IptablesRenderer implements PlanRenderer {
             .append(" and ")
             .append(chain(plan, Scope.LOCAL))
             .append(".\n")
-            .append(ConntrackCleanup.note(plan));
+            .append(ConntrackCleanup.note(plan))
+            // firewalld's plain --reload deletes chains added behind its back (measured with
+            // firewalld 1.3.3): say so where it matters, when the script runs.
+            .append(
+                "if firewall-cmd --state >/dev/null 2>&1; then echo 'privport: warning: firewalld"
+                    + " runs here and its next firewall-cmd --reload deletes these chains; use the"
+                    + " firewalld backend' >&2; fi\n");
     for (Step step : renderAll(plan).apply()) {
       out.append(step.toShell()).append('\n');
     }
     return out.toString();
   }
 
-  /** Everything this backend renders for {@code plan}. */
+  /**
+   * Which iptables commands the steps run. A host can hold rules in both the legacy (x_tables) and
+   * the nf_tables flavour, and each flavour sees only its own: removing with one leaves the other's
+   * redirect live.
+   */
+  public enum Flavour {
+    /** {@code iptables}/{@code ip6tables}: whichever the host's alternatives point to. */
+    DEFAULT("iptables", "ip6tables"),
+    /** {@code iptables-legacy}/{@code ip6tables-legacy}. */
+    LEGACY("iptables-legacy", "ip6tables-legacy"),
+    /** {@code iptables-nft}/{@code ip6tables-nft}. */
+    NFT("iptables-nft", "ip6tables-nft");
+
+    private final String ipv4;
+    private final String ipv6;
+
+    Flavour(String ipv4, String ipv6) {
+      this.ipv4 = ipv4;
+      this.ipv6 = ipv6;
+    }
+
+    /** The command for {@code family}. */
+    public String program(Family family) {
+      return family == Family.IPV4 ? ipv4 : ipv6;
+    }
+  }
+
+  /** Everything this backend renders for {@code plan}, for the host's default iptables. */
   public IptablesRendering renderAll(RedirectPlan plan) {
+    return renderAll(plan, Flavour.DEFAULT);
+  }
+
+  /**
+   * The flavours, legacy and nf_tables, whose nat table holds any of the plan's chains, asked
+   * through {@code runner} ({@code -L CHAIN}); a flavour whose command is missing holds nothing.
+   */
+  public static Set<Flavour> holding(RedirectPlan plan, Step.Runner runner) {
+    Set<Flavour> out = EnumSet.noneOf(Flavour.class);
+    for (Flavour flavour : List.of(Flavour.LEGACY, Flavour.NFT)) {
+      for (Family family : Family.values()) {
+        for (Scope scope : Scope.values()) {
+          Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
+          int status;
+          try {
+            status = runner.run(hook.exists());
+          } catch (RuntimeException e) {
+            status = 127; // the command is not installed
+          }
+          if (status == 0) {
+            out.add(flavour);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes the plan from every flavour that holds its chains ({@link #holding}), so a plan applied
+   * with iptables-legacy is removed even where {@code iptables} is iptables-nft, and the reverse.
+   *
+   * @return the flavours it was removed from
+   */
+  public Set<Flavour> removeEverywhere(RedirectPlan plan, Step.Runner runner) {
+    Set<Flavour> found = holding(plan, runner);
+    for (Flavour flavour : found) {
+      renderAll(plan, flavour).executeUndo(runner);
+    }
+    return found;
+  }
+
+  /** Everything this backend renders for {@code plan}, with {@code flavour}'s commands. */
+  public IptablesRendering renderAll(RedirectPlan plan, Flavour flavour) {
     List<Step> apply = new ArrayList<>();
     List<Step> undo = new ArrayList<>();
     List<Step> unhook = new ArrayList<>();
     for (Family family : Family.values()) {
       for (Scope scope : Scope.values()) {
         List<RedirectRule> rules = rules(plan, family, scope);
-        Hook hook = new Hook(family, scope, chain(plan, scope));
+        Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
         List<Step> removal = hook.removal();
         undo.addAll(removal);
         unhook.add(removal.get(0));
@@ -105,6 +184,14 @@ public final class IptablesRenderer implements PlanRenderer {
    * direct rules, which carry iptables arguments.
    */
   public static List<String> ruleArgs(RedirectRule rule) {
+    return ruleArgs(rule, rule.describe());
+  }
+
+  /**
+   * {@link #ruleArgs(RedirectRule)} with another comment: firewalld's direct rules name their plan
+   * there, because they share firewalld's chains and a rule is identified by its arguments.
+   */
+  public static List<String> ruleArgs(RedirectRule rule, String comment) {
     List<String> args = new ArrayList<>();
     rule.inputInterface().ifPresent(i -> args.addAll(List.of("-i", i)));
     String proto = rule.protocol().keyword();
@@ -119,7 +206,7 @@ public final class IptablesRenderer implements PlanRenderer {
             "-m",
             "comment",
             "--comment",
-            rule.describe(),
+            comment,
             "-j",
             "REDIRECT",
             "--to-ports",
@@ -199,9 +286,9 @@ public final class IptablesRenderer implements PlanRenderer {
   }
 
   /** One family's chain for one scope and its jump from the built-in chain. */
-  private record Hook(Family family, Scope scope, String chain) {
+  private record Hook(Flavour flavour, Family family, Scope scope, String chain) {
     Command cmd(String... args) {
-      List<String> argv = new ArrayList<>(List.of(program(family), "-w", "-t", TABLE));
+      List<String> argv = new ArrayList<>(List.of(flavour.program(family), "-w", "-t", TABLE));
       argv.addAll(List.of(args));
       return new Command(argv);
     }

@@ -9,6 +9,7 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
 import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
+import dev.privport.testkit.Lab;
 import dev.privport.testkit.Netns;
 import dev.privport.testkit.RedirectContract;
 import org.junit.jupiter.api.Nested;
@@ -73,6 +74,35 @@ class IptablesKernelTest {
       assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
       remove(plan);
       assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+    }
+
+    @Test
+    void onAMixedHostAPlanAppliedWithLegacyIsFoundAndRemovedThere() {
+      Kernel.requireCommand("iptables-legacy", "ip6tables-legacy", "iptables-nft", "ip6tables-nft");
+      RedirectPlan plan = RedirectPlan.of(80, 8080);
+      Step.Runner host = runnerIn(lab.host);
+      try {
+        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.LEGACY).executeApply(host);
+        assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+        // Removing with the other flavour reports success and leaves the legacy redirect live.
+        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.NFT).executeUndo(host);
+        assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+        assertThat(IptablesRenderer.holding(plan, host))
+            .containsExactly(IptablesRenderer.Flavour.LEGACY);
+        assertThat(IPTABLES.removeEverywhere(plan, host))
+            .containsExactly(IptablesRenderer.Flavour.LEGACY);
+        assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");
+        assertThat(fromClient("tcp", Lab.HOST_V6, 80)).isEqualTo("port=80");
+        assertThat(fromHost("tcp", "127.0.0.1", 80)).isEqualTo("port=80");
+        assertThat(IptablesRenderer.holding(plan, host)).isEmpty();
+        // And the reverse: applied with iptables-nft, found there.
+        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.NFT).executeApply(host);
+        assertThat(IPTABLES.removeEverywhere(plan, host))
+            .containsExactly(IptablesRenderer.Flavour.NFT);
+        assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");
+      } finally {
+        IPTABLES.removeEverywhere(plan, host);
+      }
     }
 
     @Test

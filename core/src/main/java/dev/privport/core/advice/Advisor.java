@@ -7,9 +7,11 @@ import java.util.List;
 
 /**
  * Says which remedies serve a privileged port on a host, and which to use. The order of preference:
- * nothing, if the port is already bindable; firewalld's backend where firewalld runs (rules added
- * behind its back vanish on reload); nft; iptables; redir for TCP; lowering the unprivileged port
- * start; a file capability.
+ * nothing, if the port is already bindable; firewalld's backend where firewalld manages this
+ * network namespace (one place for the host's firewall; iptables chains added behind its back
+ * vanish on its reload, while an nft table of the plan's own survives); nft (except where iptables
+ * is iptables-legacy, to keep one framework); iptables; redir for TCP; lowering the unprivileged
+ * port start; a file capability.
  */
 public final class Advisor {
   private Advisor() {}
@@ -39,33 +41,72 @@ public final class Advisor {
             ? option(
                 Advice.Kind.FIREWALLD,
                 true,
-                "firewalld is running: use the firewalld backend or your rules vanish on reload"
+                "firewalld manages this network namespace: use the firewalld backend, permanent"
+                    + " (--permanent, direct.xml or policy files), because runtime rules do not"
+                    + " survive firewall-cmd --reload"
                     + udpNote)
-            : option(Advice.Kind.FIREWALLD, false, "firewalld is not running"));
-    boolean nftUsable = facts.nft() || facts.libnftables();
+            : option(
+                Advice.Kind.FIREWALLD,
+                false,
+                "firewalld does not manage this network namespace (firewall-cmd --state)"));
+    boolean legacyHost = facts.iptables() == HostFacts.Iptables.LEGACY;
+    String legacyTables =
+        facts.legacyTables().isEmpty()
+            ? ""
+            : "; iptables-legacy tables are loaded here ("
+                + String.join(", ", facts.legacyTables())
+                + "): their rules apply alongside nftables', see iptables-legacy-save";
+    String nftWhat;
+    if (facts.nft() && facts.libnftables()) {
+      nftWhat =
+          "nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP, IPv4 and"
+              + " IPv6, applicable in-process through libnftables";
+    } else if (facts.nft()) {
+      nftWhat =
+          "nft is installed: one table of the plan's own, loaded with nft -f (no libnftables, so"
+              + " not in-process)";
+    } else {
+      nftWhat =
+          "libnftables is installed but the nft command is not: privport apply works in-process;"
+              + " install nftables to load rendered files with nft -f";
+    }
+    if (facts.firewalldRunning()) {
+      nftWhat +=
+          "; the plan's own table survives firewalld's start, --reload and --complete-reload"
+              + " (nftables backend), so it also works beside firewalld";
+    }
+    if (legacyHost) {
+      nftWhat +=
+          "; but this host's iptables is iptables-legacy: prefer the iptables backend, so every"
+              + " rule stays in one framework";
+    }
     options.add(
-        nftUsable
-            ? option(
-                Advice.Kind.NFT,
-                true,
-                facts.firewalldRunning()
-                    ? "nft works, but firewalld flushes foreign rules when it starts; prefer its backend"
-                    : "nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP, IPv4 and IPv6"
-                        + (facts.libnftables() ? ", applicable in-process through libnftables" : "")
-                        + udpNote)
+        facts.nft() || facts.libnftables()
+            ? option(Advice.Kind.NFT, true, nftWhat + legacyTables + udpNote)
             : option(Advice.Kind.NFT, false, "neither nft nor libnftables is installed"));
+    String beside =
+        facts.firewalldRunning()
+            ? "; WARNING: firewalld runs here and a plain firewall-cmd --reload deletes chains"
+                + " added behind its back: use the firewalld backend (its direct rules carry the"
+                + " same arguments)"
+            : "";
     options.add(
         switch (facts.iptables()) {
           case NFT ->
               option(
                   Advice.Kind.IPTABLES,
                   true,
-                  "iptables-nft is installed: the plan's own nat chains" + udpNote);
+                  "iptables-nft is installed: the plan's own nat chains"
+                      + beside
+                      + legacyTables
+                      + udpNote);
           case LEGACY ->
               option(
                   Advice.Kind.IPTABLES,
                   true,
-                  "iptables-legacy is installed: keep every rule in legacy tables and use the iptables backend"
+                  "iptables-legacy is installed: the plan's own nat chains, in legacy tables like"
+                      + " the host's other rules"
+                      + beside
                       + udpNote);
           case NONE -> option(Advice.Kind.IPTABLES, false, "iptables is not installed");
         });
@@ -101,7 +142,7 @@ public final class Advisor {
     Advice.Option recommended =
         options.stream()
             .filter(Advice.Option::applicable)
-            .filter(o -> o.kind() != Advice.Kind.NFT || !facts.firewalldRunning())
+            .filter(o -> o.kind() != Advice.Kind.NFT || !legacyHost)
             .findFirst()
             .orElseThrow(); // CAPABILITY always applies
     return new Advice(port, protocol, options, recommended);

@@ -11,11 +11,13 @@ import java.util.OptionalInt;
  * @param pingGroupRange {@code net.ipv4.ping_group_range}, e.g. {@code "1 0"} (nobody)
  * @param nft whether the {@code nft} command is installed
  * @param iptables which iptables the {@code iptables} command is
- * @param firewalldRunning whether a firewalld daemon is running
+ * @param firewalldRunning whether a firewalld daemon manages this network namespace
  * @param libnftables whether {@code libnftables.so.1} is installed (for the in-process executor)
  * @param redir whether {@code redir} is installed
  * @param conntrack whether {@code conntrack} is installed (to move running UDP senders onto a
  *     change)
+ * @param legacyTables iptables-legacy tables loaded in this network namespace ({@code nat}, {@code
+ *     ip6:nat}): rules there apply alongside nftables'
  */
 public record HostFacts(
     OptionalInt unprivilegedPortStart,
@@ -25,7 +27,12 @@ public record HostFacts(
     boolean firewalldRunning,
     boolean libnftables,
     boolean redir,
-    boolean conntrack) {
+    boolean conntrack,
+    List<String> legacyTables) {
+
+  public HostFacts {
+    legacyTables = List.copyOf(legacyTables);
+  }
 
   /** Which iptables a host has. */
   public enum Iptables {
@@ -60,7 +67,8 @@ public record HostFacts(
         probe.firewalldRunning(),
         probe.libnftablesInstalled(),
         probe.onPath("redir"),
-        probe.onPath("conntrack"));
+        probe.onPath("conntrack"),
+        probe.legacyTables());
   }
 
   /** Reads the real host. */

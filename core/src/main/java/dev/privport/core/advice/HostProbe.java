@@ -17,8 +17,20 @@ public interface HostProbe {
   /** A command's standard output and error, or empty when it cannot run. */
   Optional<String> output(List<String> argv);
 
-  /** Whether a firewalld daemon is running. */
+  /**
+   * Whether a firewalld daemon manages this network namespace: it answers on the system bus and its
+   * process lives in the caller's network namespace (a firewalld elsewhere cannot apply rules
+   * here).
+   */
   boolean firewalldRunning();
+
+  /**
+   * The iptables-legacy (x_tables) tables loaded in this network namespace, e.g. {@code [nat]} from
+   * {@code /proc/net/ip_tables_names}, IPv6 ones as {@code ip6:nat}; empty when none are.
+   */
+  default List<String> legacyTables() {
+    return List.of();
+  }
 
   /** Whether {@code libnftables.so.1} is installed where the dynamic linker finds it. */
   boolean libnftablesInstalled();

@@ -1,7 +1,7 @@
 package dev.privport.core.remedy;
 
-import dev.privport.core.Command;
 import dev.privport.core.ConfigFile;
+import dev.privport.core.Step;
 import java.util.List;
 
 /**
@@ -11,16 +11,17 @@ import java.util.List;
  *
  * @param kind which remedy
  * @param summary one line saying what it does
- * @param apply commands that take effect now (and install the files, where that needs a command)
- * @param undo commands that reverse {@code apply}
+ * @param apply steps that take effect now (argv lists, guarded where a guard keeps them safe to
+ *     rerun); empty when the host already allows what was asked
+ * @param undo steps that put back what {@code apply} found; safe to run twice
  * @param files files to install or check into a config repository
  * @param caveats the trade-offs, in plain words
  */
 public record Remedy(
     Kind kind,
     String summary,
-    List<Command> apply,
-    List<Command> undo,
+    List<Step> apply,
+    List<Step> undo,
     List<ConfigFile> files,
     List<String> caveats) {
 
@@ -41,5 +42,20 @@ public record Remedy(
     undo = List.copyOf(undo);
     files = List.copyOf(files);
     caveats = List.copyOf(caveats);
+  }
+
+  /** Whether applying changes anything: false when the host already allows what was asked. */
+  public boolean needed() {
+    return !apply.isEmpty();
+  }
+
+  /** Runs every apply step with {@code runner}. */
+  public void executeApply(Step.Runner runner) {
+    Step.executeAll(apply, runner);
+  }
+
+  /** Runs every undo step with {@code runner}. */
+  public void executeUndo(Step.Runner runner) {
+    Step.executeAll(undo, runner);
   }
 }

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class AdvisorTest {
   /** A host described by a map of sysctls and a set of installed commands. */
@@ -18,8 +20,18 @@ class AdvisorTest {
       List<String> commands,
       String iptablesVersion,
       boolean firewalld,
-      boolean libnftables)
+      boolean libnftables,
+      List<String> legacyTables)
       implements HostProbe {
+    FakeHost(
+        Map<String, String> sysctls,
+        List<String> commands,
+        String iptablesVersion,
+        boolean firewalld,
+        boolean libnftables) {
+      this(sysctls, commands, iptablesVersion, firewalld, libnftables, List.of());
+    }
+
     @Override
     public Optional<String> sysctl(String key) {
       return Optional.ofNullable(sysctls.get(key));
@@ -79,8 +91,54 @@ class AdvisorTest {
     assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.FIREWALLD);
     assertThat(advice.recommended().reason())
         .isEqualTo(
-            "firewalld is running: use the firewalld backend or your rules vanish on reload");
-    assertThat(advice.describe()).contains("+ NFT: nft works, but firewalld flushes foreign rules");
+            "firewalld manages this network namespace: use the firewalld backend, permanent"
+                + " (--permanent, direct.xml or policy files), because runtime rules do not survive"
+                + " firewall-cmd --reload");
+    // What was measured against firewalld 1.3.3 (DoctorKernelTest), not "firewalld flushes all".
+    assertThat(advice.describe())
+        .contains(
+            "+ NFT: nftables is installed: one table of the plan's own, kernel NAT, TCP and UDP,"
+                + " IPv4 and IPv6, applicable in-process through libnftables; the plan's own table"
+                + " survives firewalld's start, --reload and --complete-reload (nftables backend)")
+        .contains(
+            "+ IPTABLES: iptables-nft is installed: the plan's own nat chains; WARNING: firewalld"
+                + " runs here and a plain firewall-cmd --reload deletes chains added behind its"
+                + " back");
+  }
+
+  @Test
+  void libnftablesWithoutTheNftCommandIsNotCalledNftWorks() {
+    HostFacts facts = HostFacts.read(new FakeHost(DEFAULT_SYSCTLS, List.of(), "", false, true));
+    assertThat(facts.nft()).isFalse();
+    Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
+    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.NFT);
+    assertThat(advice.recommended().reason())
+        .startsWith("libnftables is installed but the nft command is not")
+        .doesNotContain("nft works");
+  }
+
+  @Test
+  void aLegacyHostWithNftInstalledGetsIptablesNotNft() {
+    HostFacts facts =
+        HostFacts.read(
+            new FakeHost(
+                DEFAULT_SYSCTLS,
+                List.of("nft", "iptables"),
+                "iptables v1.8.9 (legacy)",
+                false,
+                true,
+                List.of("nat", "ip6:nat")));
+    Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
+    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.IPTABLES);
+    assertThat(advice.recommended().reason())
+        .isEqualTo(
+            "iptables-legacy is installed: the plan's own nat chains, in legacy tables like the"
+                + " host's other rules");
+    assertThat(advice.describe())
+        .contains("prefer the iptables backend, so every rule stays in one framework")
+        .contains(
+            "iptables-legacy tables are loaded here (nat, ip6:nat): their rules apply alongside"
+                + " nftables'");
   }
 
   @Test
@@ -164,23 +222,133 @@ class AdvisorTest {
     assertThat(advice.options()).hasSize(Advice.Kind.values().length);
   }
 
+  /**
+   * Real texts, as the runtimes print them. Sources: rootlesskit's port driver ({@code cannot
+   * expose privileged port %d, ...: %w} around Go's {@code listen tcp4 0.0.0.0:80: bind: permission
+   * denied}; rootless-containers/rootlesskit#192 quotes Podman's older form); Podman's
+   * rootlessport; passt's conf.c ({@code Failed to bind port %u (%s) for option '-%c %s', exiting})
+   * wrapped by Podman 5 as {@code pasta failed with exit code 1:}; Podman builds pasta's option as
+   * {@code [HOSTIP/]HOST-HOST:CONTAINER-CONTAINER}.
+   */
+  static final String DOCKER_TCP4 =
+      "docker: Error response from daemon: driver failed programming external connectivity on"
+          + " endpoint web (3f2c): Error starting userland proxy: error while calling"
+          + " PortManager.AddPort(): cannot expose privileged port 80, you can add"
+          + " 'net.ipv4.ip_unprivileged_port_start=80' to /etc/sysctl.conf (currently 1024), or set"
+          + " CAP_NET_BIND_SERVICE on rootlesskit binary, or choose a larger port number (>= 1024):"
+          + " listen tcp4 0.0.0.0:80: bind: permission denied.";
+
+  record Case(String name, String text, String plan, String publish) {}
+
+  static List<Case> realTexts() {
+    return List.of(
+        new Case("rootless Docker, TCP, IPv4", DOCKER_TCP4, "tcp 80 -> 8080", "-p 8080:80"),
+        new Case(
+            "rootless Docker, TCP, IPv6",
+            DOCKER_TCP4.replace("listen tcp4 0.0.0.0:80", "listen tcp6 [::]:80"),
+            "tcp 80 -> 8080",
+            "-p 8080:80"),
+        new Case(
+            "rootless Docker, UDP",
+            DOCKER_TCP4
+                .replace("port 80,", "port 514,")
+                .replace("listen tcp4 0.0.0.0:80", "listen udp4 0.0.0.0:514"),
+            "udp 514 -> 8514",
+            "-p 8514:514/udp"),
+        new Case(
+            "rootless Docker, TCP, loopback",
+            DOCKER_TCP4.replace("listen tcp4 0.0.0.0:80", "listen tcp4 127.0.0.1:80"),
+            "tcp 80 -> 8080 [ipv4, local]",
+            "-p 127.0.0.1:8080:80"),
+        new Case(
+            "Podman rootlessport (slirp4netns), TCP, two ports",
+            "Error: rootlessport cannot expose privileged port 80, you can add"
+                + " 'net.ipv4.ip_unprivileged_port_start=80' to /etc/sysctl.conf (currently 1024),"
+                + " or choose a larger port number (>= 1024): listen tcp 0.0.0.0:80: bind:"
+                + " permission denied\n"
+                + "Error: rootlessport cannot expose privileged port 443, you can add"
+                + " 'net.ipv4.ip_unprivileged_port_start=443' to /etc/sysctl.conf (currently 1024),"
+                + " or choose a larger port number (>= 1024): listen tcp 0.0.0.0:443: bind:"
+                + " permission denied",
+            "tcp 80 -> 8080, tcp 443 -> 8443",
+            "-p 8080:80, -p 8443:443"),
+        new Case(
+            "Podman rootlessport, older form",
+            "Error: failed to expose ports via rootlessport: \"cannot expose privileged port 80,"
+                + " you might need to add \\\"net.ipv4.ip_unprivileged_port_start=0\\\" (currently"
+                + " 1024) to /etc/sysctl.conf, or choose a larger port number (>= 1024): listen tcp"
+                + " 0.0.0.0:80: bind: permission denied\\n\"",
+            "tcp 80 -> 8080",
+            "-p 8080:80"),
+        new Case(
+            "Podman rootlessport, UDP",
+            "Error: rootlessport cannot expose privileged port 162, you can add"
+                + " 'net.ipv4.ip_unprivileged_port_start=162' to /etc/sysctl.conf (currently 1024),"
+                + " or choose a larger port number (>= 1024): listen udp 0.0.0.0:162: bind:"
+                + " permission denied",
+            "udp 162 -> 8162",
+            "-p 8162:162/udp"),
+        new Case(
+            "Podman 5 pasta, TCP",
+            "Error: pasta failed with exit code 1:\nFailed to bind port 80 (Permission denied) for"
+                + " option '-t 80-80:80-80', exiting\n",
+            "tcp 80 -> 8080",
+            "-p 8080:80"),
+        new Case(
+            "Podman 5 pasta, TCP, loopback, other container port",
+            "Error: pasta failed with exit code 1:\nFailed to bind port 80 (Permission denied) for"
+                + " option '-t 127.0.0.1/80-80:8080-8080'",
+            "tcp 80 -> 8080 [ipv4, local]",
+            "-p 127.0.0.1:8080:8080"),
+        new Case(
+            "Podman 5 pasta, UDP",
+            "Error: pasta failed with exit code 1:\nFailed to bind port 514 (Permission denied) for"
+                + " option '-u 514-514:5140-5140', exiting",
+            "udp 514 -> 8514",
+            "-p 8514:5140/udp"),
+        new Case(
+            "Podman 5 pasta, IPv6 address",
+            "Error: pasta failed with exit code 1:\nFailed to bind port 443 (Permission denied) for"
+                + " option '-t 2001:db8::1/443-443:443-443', exiting",
+            "tcp 443 -> 8443 [ipv6]",
+            "-p [2001:db8::1]:8443:443"),
+        new Case(
+            "Podman 5 pasta, a range",
+            "Error: pasta failed with exit code 1:\nFailed to bind port 80 (Permission denied) for"
+                + " option '-t 80-81:80-81', exiting",
+            "tcp 80 -> 8080, tcp 81 -> 8081",
+            "-p 8080:80, -p 8081:81"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("realTexts")
+  void recognisesTheRealErrorTexts(Case c) {
+    RedirectPlan plan =
+        ErrorTexts.planFor(c.text()).orElseThrow(() -> new AssertionError(c.name()));
+    assertThat(String.join(", ", plan.redirects().stream().map(Redirect::describe).toList()))
+        .as(c.name())
+        .isEqualTo(c.plan());
+    assertThat(
+            String.join(
+                ", ",
+                ErrorTexts.findings(c.text()).stream()
+                    .map(ErrorTexts.Finding::publishFlag)
+                    .toList()))
+        .isEqualTo(c.publish());
+  }
+
   @Test
-  void recognisesRootlessDockerAndPodmanErrors() {
-    String docker =
-        "docker: Error response from daemon: driver failed programming external connectivity on endpoint web:"
-            + " Error starting userland proxy: error while calling PortManager.AddPort(): cannot expose privileged port 80,"
-            + " you can add 'net.ipv4.ip_unprivileged_port_start=80' to /etc/sysctl.conf (currently 1024), or set"
-            + " CAP_NET_BIND_SERVICE on rootlesskit binary, or choose a larger port number (>= 1024):"
-            + " listen tcp4 0.0.0.0:80: bind: permission denied.";
-    assertThat(ErrorTexts.planFor(docker))
-        .contains(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only()));
-    String podman =
-        "Error: rootlessport cannot expose privileged port 514, you can add"
-            + " 'net.ipv4.ip_unprivileged_port_start=514' to /etc/sysctl.conf (currently 1024), or choose a larger port"
-            + " number (>= 1024): listen udp 0.0.0.0:514: bind: permission denied\n"
-            + "Error: rootlessport cannot expose privileged port 443";
-    assertThat(ErrorTexts.planFor(podman))
-        .contains(RedirectPlan.builder().udp(514, 8514).tcp(443, 8443).build());
+  void errorsThatAreNotAboutPrivilegedPortsGiveNoPlan() {
     assertThat(ErrorTexts.planFor("bind: address already in use")).isEmpty();
+    assertThat(
+            ErrorTexts.planFor(
+                "Error: pasta failed with exit code 1:\nFailed to bind port 44881 (Address already"
+                    + " in use) for option '-t 127.0.0.1/44881-44881:8080-8080'"))
+        .isEmpty();
+    String slirp =
+        "Error starting userland proxy: error while calling PortManager.AddPort(): reply.Error:"
+            + " map[desc:bad request: add_hostfwd: slirp_add_hostfwd failed]";
+    assertThat(ErrorTexts.planFor(slirp)).isEmpty();
+    assertThat(ErrorTexts.unreadable(slirp)).isPresent();
   }
 }

@@ -3,9 +3,9 @@ package dev.privport.core.remedy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.privport.core.Command;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.Step;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,13 +30,13 @@ class RemediesTest {
             "Restart=on-failure\n",
             "WantedBy=multi-user.target\n");
     assertThat(r.apply())
-        .extracting(Command::toShell)
+        .extracting(Step::toShell)
         .containsExactly(
             "systemctl daemon-reload",
             "systemctl enable --now privport-web-redir-80.service",
             "systemctl enable --now privport-web-redir-443.service");
     assertThat(r.undo())
-        .extracting(Command::toShell)
+        .extracting(Step::toShell)
         .contains("systemctl disable --now privport-web-redir-80.service");
   }
 
@@ -48,6 +48,19 @@ class RemediesTest {
                 .get(0)
                 .content())
         .contains("ExecStart=/usr/bin/redir -sn 127.0.0.1:80 127.0.0.1:8080\n");
+  }
+
+  @Test
+  void redirSaysThatIncomingOnlyCannotBeKept() {
+    Remedy r = Remedies.redir(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly()));
+    assertThat(r.files().get(0).content())
+        .contains("ExecStart=/usr/bin/redir -sn :80 127.0.0.1:8080\n")
+        .contains(
+            "# incoming-only is not kept: redir listens on every IPv4 address (:80), so\n"
+                + "# connections from this host itself are forwarded too.\n");
+    assertThat(r.caveats()).anyMatch(c -> c.startsWith("incoming-only cannot be kept"));
+    assertThat(Remedies.redir(RedirectPlan.of(80, 8080)).caveats())
+        .noneMatch(c -> c.contains("incoming-only"));
   }
 
   @Test
@@ -65,15 +78,20 @@ class RemediesTest {
   }
 
   @Test
-  void unprivilegedPortStartUsesTheLowestPortAndWarns() {
+  void unprivilegedPortStartUsesTheLowestPortWarnsAndUndoPutsBackWhatWasThere() {
     Remedy r =
         Remedies.unprivilegedPortStart(
-            RedirectPlan.builder().tcp(443, 8443).udp(162, 1162).build());
+            RedirectPlan.builder().tcp(443, 8443).udp(162, 1162).build(), 1024);
+    assertThat(r.needed()).isTrue();
     assertThat(r.apply())
-        .extracting(Command::toShell)
+        .extracting(Step::toShell)
         .containsExactly("sysctl -w net.ipv4.ip_unprivileged_port_start=162");
     assertThat(r.undo().get(0).toShell())
-        .isEqualTo("sysctl -w net.ipv4.ip_unprivileged_port_start=1024");
+        .isEqualTo(
+            "if grep -qxF 162 /proc/sys/net/ipv4/ip_unprivileged_port_start >/dev/null 2>&1;"
+                + " then sysctl -w net.ipv4.ip_unprivileged_port_start=1024; fi");
+    assertThat(Remedies.unprivilegedPortStart(80, 500).undo().get(0).command().toShell())
+        .isEqualTo("sysctl -w net.ipv4.ip_unprivileged_port_start=500");
     assertThat(r.files().get(0).path())
         .isEqualTo("/etc/sysctl.d/90-privport-unprivileged-port-start.conf");
     assertThat(r.files().get(0).content())
@@ -83,15 +101,29 @@ class RemediesTest {
   }
 
   @Test
-  void capabilityRendersSetcapAndItsUndoWithTheContainerCaveat() {
-    Remedy r = Remedies.capability("/usr/bin/rootlesskit");
-    assertThat(r.apply())
-        .extracting(Command::toShell)
-        .containsExactly("setcap cap_net_bind_service=ep /usr/bin/rootlesskit");
-    assertThat(r.undo())
-        .extracting(Command::toShell)
-        .containsExactly("setcap -r /usr/bin/rootlesskit");
-    assertThat(r.caveats()).anyMatch(c -> c.contains("switches user"));
+  void unprivilegedPortStartChangesNothingWhereThePortIsAlreadyBindable() {
+    for (int current : new int[] {0, 80}) {
+      Remedy r = Remedies.unprivilegedPortStart(80, current);
+      assertThat(r.needed()).isFalse();
+      assertThat(r.apply()).isEmpty();
+      assertThat(r.undo()).isEmpty();
+      assertThat(r.summary())
+          .isEqualTo(
+              "nothing to do: net.ipv4.ip_unprivileged_port_start is already "
+                  + current
+                  + " (<= 80), so port 80 is bindable; apply changes nothing");
+      assertThat(r.files().get(0).content())
+          .contains("NOTHING TO DO")
+          .doesNotContainPattern("(?m)^net\\.")
+          .endsWith("# net.ipv4.ip_unprivileged_port_start = 80\n");
+    }
+    // 1024:9000 on a default host: the drop-in would change nothing, and says so.
+    Remedy r = Remedies.unprivilegedPortStart(RedirectPlan.of(1024, 9000), 1024);
+    assertThat(r.needed()).isFalse();
+    assertThat(r.files().get(0).content()).contains("NOTHING TO DO");
+    assertThatThrownBy(() -> Remedies.unprivilegedPortStart(80, 70000))
+        .hasMessage(
+            "net.ipv4.ip_unprivileged_port_start (the current value) must be in 0..65535, got 70000");
   }
 
   @ParameterizedTest
@@ -113,14 +145,39 @@ class RemediesTest {
 
   @Test
   void pingGroupRangeValidatesAndRenders() {
-    Remedy r = Remedies.pingGroupRange(1000, 1999);
+    Remedy r = Remedies.pingGroupRange(1000, 1999, "1\t0");
     assertThat(r.apply())
-        .extracting(Command::toShell)
+        .extracting(Step::toShell)
         .containsExactly("sysctl -w 'net.ipv4.ping_group_range=1000 1999'");
+    assertThat(r.undo().get(0).command().toShell())
+        .isEqualTo("sysctl -w 'net.ipv4.ping_group_range=1 0'");
+    assertThat(r.undo().get(0).guard().orElseThrow().argv())
+        .containsExactly("grep", "-qxF", "1000\t1999", "/proc/sys/net/ipv4/ping_group_range");
     assertThat(r.files().get(0).content()).endsWith("net.ipv4.ping_group_range = 1000 1999\n");
-    assertThatThrownBy(() -> Remedies.pingGroupRange(10, 5))
+    assertThatThrownBy(() -> Remedies.pingGroupRange(10, 5, "1 0"))
         .hasMessage("lastGid must be in 10..4294967294, got 5");
-    assertThatThrownBy(() -> Remedies.pingGroupRange(-1, 5))
+    assertThatThrownBy(() -> Remedies.pingGroupRange(-1, 5, "1 0"))
         .hasMessageStartingWith("firstGid must be");
+    assertThatThrownBy(() -> Remedies.pingGroupRange(1, 5, "x"))
+        .hasMessage(
+            "net.ipv4.ping_group_range (the current value) must be two group ids, got \"x\"");
+  }
+
+  @Test
+  void pingGroupRangeNeverNarrows() {
+    Remedy wide = Remedies.pingGroupRange(65534, 65534, "0\t2147483647");
+    assertThat(wide.needed()).isFalse();
+    assertThat(wide.undo()).isEmpty();
+    assertThat(wide.summary())
+        .isEqualTo(
+            "nothing to do: net.ipv4.ping_group_range is already 0 2147483647, which covers"
+                + " groups 65534-65534; apply changes nothing");
+    assertThat(wide.files().get(0).content()).doesNotContainPattern("(?m)^net\\.");
+    Remedy widened = Remedies.pingGroupRange(1000, 1999, "0 100");
+    assertThat(widened.apply())
+        .extracting(Step::toShell)
+        .containsExactly("sysctl -w 'net.ipv4.ping_group_range=0 1999'");
+    assertThat(widened.undo().get(0).command().toShell())
+        .isEqualTo("sysctl -w 'net.ipv4.ping_group_range=0 100'");
   }
 }

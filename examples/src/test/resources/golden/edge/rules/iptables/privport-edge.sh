@@ -2,6 +2,7 @@
 # Idempotent: run with sh -e as often as needed. Owns the nat chains PRIVPORT-EDGE-IN and PRIVPORT-EDGE-LOCAL.
 # UDP flows that began before an apply or a remove keep their old path until cleared:
 #   conntrack -D -p udp --orig-port-dst PORT   (PORT: 162 514)
+if firewall-cmd --state >/dev/null 2>&1; then echo 'privport: warning: firewalld runs here and its next firewall-cmd --reload deletes these chains; use the firewalld backend' >&2; fi
 iptables -w -t nat -L PRIVPORT-EDGE-IN -n >/dev/null 2>&1 || iptables -w -t nat -N PRIVPORT-EDGE-IN
 iptables -w -t nat -F PRIVPORT-EDGE-IN
 iptables -w -t nat -A PRIVPORT-EDGE-IN -i eth0 -p udp -m udp --dport 162 -m comment --comment 'udp 162 -> 1162' -j REDIRECT --to-ports 1162

@@ -1,5 +1,6 @@
 # privport plan "privport": iptables/ip6tables commands, rendered by privport.
 # Idempotent: run with sh -e as often as needed. Owns the nat chains PRIVPORT-IN and PRIVPORT-LOCAL.
+if firewall-cmd --state >/dev/null 2>&1; then echo 'privport: warning: firewalld runs here and its next firewall-cmd --reload deletes these chains; use the firewalld backend' >&2; fi
 iptables -w -t nat -L PRIVPORT-IN -n >/dev/null 2>&1 || iptables -w -t nat -N PRIVPORT-IN
 iptables -w -t nat -F PRIVPORT-IN
 iptables -w -t nat -A PRIVPORT-IN -p tcp -m tcp --dport 80 -m comment --comment 'tcp 80 -> 8080' -j REDIRECT --to-ports 8080
