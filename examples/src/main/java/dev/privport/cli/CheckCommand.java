@@ -8,6 +8,7 @@ import dev.privport.core.PlanFile;
 import dev.privport.core.RedirectPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,7 +174,16 @@ final class CheckCommand implements Callable<Integer> {
   private static byte[] read(Path file) {
     // Bounded and regular files only: a checked-in file replaced by a symlink to /dev/zero or a
     // FIFO must neither exhaust memory nor block CI.
-    return PlanFile.readBytes(file, PlanFile.MAX_BYTES, "checked-in file");
+    try {
+      return PlanFile.readBytes(file, PlanFile.MAX_BYTES, "checked-in file");
+    } catch (IllegalArgumentException e) {
+      // A file that exists but cannot be read (permissions) is an operation failure (exit 3);
+      // a device, FIFO, directory or oversized file stays bad input (exit 2).
+      if (e.getCause() instanceof IOException io) {
+        throw new UncheckedIOException(e.getMessage(), io);
+      }
+      throw e;
+    }
   }
 
   private static void text(
