@@ -53,6 +53,10 @@ public record Daemon(Path socket, Path policyFile, Path stateDir, UserDatabase u
     Policy policy = Policy.load(policyFile, users);
     StateStore state = StateStore.open(stateDir);
     ServerSocketChannel server = listen(log);
+    String where =
+        server.getLocalAddress() instanceof java.net.UnixDomainSocketAddress a
+            ? a.getPath().toString()
+            : String.valueOf(server.getLocalAddress());
     ExecutorService worker =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -89,7 +93,7 @@ public record Daemon(Path socket, Path policyFile, Path stateDir, UserDatabase u
               },
               worker,
               log);
-      log.accept("serving on " + (socket == null ? "the socket systemd passed" : socket));
+      log.accept("serving on " + where);
       loop.serve();
     } finally {
       worker.shutdownNow();

@@ -88,7 +88,7 @@ public final class Units {
             "NoNewPrivileges=yes",
             "CapabilityBoundingSet=CAP_NET_ADMIN",
             "ProtectSystem=strict",
-            "ProtectHome=yes",
+            "ProtectHome=read-only",
             "PrivateTmp=yes",
             stateDirective(state),
             "StateDirectoryMode=0700",

@@ -318,6 +318,41 @@ class DaemonKernelTest {
     assertThat(Files.exists(home.resolve("run-bad"))).isFalse();
   }
 
+  @Test
+  @Order(10)
+  void socketActivationHandsTheDaemonItsListeningSocket() throws IOException {
+    Kernel.requireCommand("systemd-socket-activate");
+    try (Netns other = Netns.create()) {
+      Path activated = home.resolve("activated.sock");
+      List<String> daemonArgv = daemonArgv(policy, activated, home.resolve("state-activated"));
+      List<String> argv =
+          new ArrayList<>(
+              List.of("systemd-socket-activate", "--inetd", "-l", activated.toString()));
+      // Without --socket: the daemon must take the socket it is given on standard input.
+      List<String> java = daemonArgv.subList(4, daemonArgv.size());
+      int socketOption = java.indexOf("--socket");
+      argv.addAll(java.subList(0, socketOption));
+      argv.addAll(java.subList(socketOption + 2, java.size()));
+      Path activationLog = home.resolve("activated.log");
+      other.spawn(argv, activationLog);
+      await(() -> Files.exists(activated), "the activation socket");
+      // systemd creates it with SocketMode=0666 (see Units); systemd-socket-activate does not.
+      Files.setPosixFilePermissions(activated, PosixFilePermissions.fromString("rw-rw-rw-"));
+      List<String> client = new ArrayList<>(List.of("ip", "netns", "exec", other.name()));
+      client.addAll(List.of("setpriv", "--reuid=" + ALICE, "--regid=" + ALICE, "--clear-groups"));
+      client.addAll(java());
+      client.addAll(
+          List.of(
+              "dev.privport.cli.Privport", "apply", "--socket", activated.toString(), "80:8080"));
+      Cmd.Result r = Cmd.run(client, null);
+      assertThat(r.exitCode()).as(r.stderr() + Files.readString(activationLog)).isZero();
+      assertThat(other.sh("nft", "list", "tables")).contains("table inet privport-u65534");
+      assertThat(Files.readString(activationLog))
+          .contains("privport daemon: using the listening socket passed by the service manager")
+          .contains("privport daemon: serving on " + activated);
+    }
+  }
+
   // ---- helpers ----
 
   private void startDaemon() {
