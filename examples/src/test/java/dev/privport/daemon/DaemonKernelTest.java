@@ -22,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -351,6 +352,26 @@ class DaemonKernelTest {
           .contains("privport daemon: using the listening socket passed by the service manager")
           .contains("privport daemon: serving on " + activated);
     }
+  }
+
+  @Test
+  @Order(11)
+  void twoUsersRacingForOnePortCannotBothWin() {
+    assertThat(ruleset()).doesNotContain("tcp dport 80 ");
+    CompletableFuture<Cmd.Result> alice =
+        CompletableFuture.supplyAsync(() -> client(ALICE, "apply", "80:8080"));
+    CompletableFuture<Cmd.Result> bob =
+        CompletableFuture.supplyAsync(() -> client(BOB, "apply", "80:9081", "83:9083"));
+    List<Integer> codes = List.of(alice.join().exitCode(), bob.join().exitCode());
+    assertThat(codes)
+        .as(alice.join().stderr() + bob.join().stderr())
+        .containsExactlyInAnyOrder(0, 2);
+    Cmd.Result loser = codes.get(0) == 2 ? alice.join() : bob.join();
+    assertThat(loser.stderr()).contains("claimed: tcp port 80 is held by uid");
+    assertThat(local(80)).isEqualTo(codes.get(0) == 0 ? "port=8080" : "port=9081");
+    assertThat(ruleset().split("tcp dport 80 ", -1))
+        .as("one incoming and one local rule")
+        .hasSize(3);
   }
 
   // ---- helpers ----
