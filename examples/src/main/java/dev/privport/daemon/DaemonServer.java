@@ -143,23 +143,38 @@ public final class DaemonServer {
       }
       ch.configureBlocking(false);
       Conn c = new Conn(ch, peer);
-      evictFor(peer);
+      if (!makeRoomFor(peer)) {
+        // Every connection of this uid (or every one) is waiting for its decision: refuse.
+        log.accept(peer + " connection refused: too many requests waiting for a decision");
+        ch.close();
+        continue;
+      }
       open.add(c);
       c.key = ch.register(selector, SelectionKey.OP_READ, c);
     }
   }
 
-  /** Makes room for one more connection from {@code peer}, dropping the oldest still sending. */
-  private void evictFor(Peer peer) {
+  /**
+   * Makes room for one more connection from {@code peer}, dropping the oldest still sending; false
+   * when no connection can be dropped because all of them wait for a decision or an answer.
+   */
+  private boolean makeRoomFor(Peer peer) {
     List<Conn> sameUid = open.stream().filter(c -> c.peer.uid() == peer.uid()).toList();
     if (sameUid.size() >= MAX_PER_UID) {
-      oldestSending(sameUid)
-          .ifPresent(c -> drop(c, "more than " + MAX_PER_UID + " connections from this uid"));
+      java.util.Optional<Conn> victim = oldestSending(sameUid);
+      if (victim.isEmpty()) {
+        return false;
+      }
+      drop(victim.get(), "more than " + MAX_PER_UID + " connections from this uid");
     }
     if (open.size() >= MAX_CONNECTIONS) {
-      oldestSending(List.copyOf(open))
-          .ifPresent(c -> drop(c, "more than " + MAX_CONNECTIONS + " connections"));
+      java.util.Optional<Conn> victim = oldestSending(List.copyOf(open));
+      if (victim.isEmpty()) {
+        return false;
+      }
+      drop(victim.get(), "more than " + MAX_CONNECTIONS + " connections");
     }
+    return true;
   }
 
   private static java.util.Optional<Conn> oldestSending(List<Conn> conns) {
