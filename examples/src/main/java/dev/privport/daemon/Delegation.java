@@ -124,8 +124,9 @@ public final class Delegation {
     return text.strip().replace('\n', ' ');
   }
 
-  private Optional<UserDatabase.Account> account(Peer peer) {
-    return users.user(peer.uid());
+  // A lookup may start getent; user grants are decided on the kernel's uid alone.
+  private Optional<UserDatabase.Account> account(int uid) {
+    return policy.hasGroupGrants() ? users.user(uid) : Optional.empty();
   }
 
   private static RedirectPlan named(int uid, List<Redirect> redirects) {
@@ -138,7 +139,7 @@ public final class Delegation {
 
   private Wire.Response apply(Peer peer, String body) {
     RedirectPlan asked = PlanText.parse(body, "request");
-    Optional<UserDatabase.Account> account = account(peer);
+    Optional<UserDatabase.Account> account = account(peer.uid());
     for (Redirect r : asked.redirects()) {
       Optional<String> why = policy.refusal(peer, account, r, PlanText.line(r));
       if (why.isPresent()) {
@@ -361,7 +362,8 @@ public final class Delegation {
     Map<Integer, String> all = state.all();
     for (Map.Entry<Integer, String> e : all.entrySet()) {
       int uid = e.getKey();
-      Peer owner = new Peer(uid, users.user(uid).map(UserDatabase.Account::gid).orElse(-1));
+      Optional<UserDatabase.Account> account = account(uid);
+      Peer owner = new Peer(uid, account.map(UserDatabase.Account::gid).orElse(-1));
       String who = "uid=" + Integer.toUnsignedString(uid);
       RedirectPlan stored;
       try {
@@ -372,7 +374,6 @@ public final class Delegation {
       }
       Map<String, String> claims = new HashMap<>(claimsOfAdmins());
       claims.putAll(taken);
-      Optional<UserDatabase.Account> account = users.user(uid);
       List<Redirect> keep = new ArrayList<>();
       for (Redirect r : stored.redirects()) {
         Optional<String> why = policy.refusal(owner, account, r, PlanText.line(r));

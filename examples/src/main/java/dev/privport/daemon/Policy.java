@@ -59,6 +59,11 @@ public final class Policy {
     return grants;
   }
 
+  /** Whether a grant names a group: only then does a decision need the caller's passwd entry. */
+  public boolean hasGroupGrants() {
+    return grants.stream().anyMatch(g -> g.subject() instanceof Grant.Group);
+  }
+
   /** The file the policy was read from. */
   public String source() {
     return source;
