@@ -51,8 +51,9 @@ public record Daemon(Path socket, Path policyFile, Path stateDir, UserDatabase u
           }
         };
     Policy policy = Policy.load(policyFile, users);
-    StateStore state = StateStore.open(stateDir);
+    // Bind before creating anything: a second daemon on the same socket leaves no trace.
     ServerSocketChannel server = listen(log);
+    StateStore state = StateStore.open(stateDir);
     String where =
         server.getLocalAddress() instanceof java.net.UnixDomainSocketAddress a
             ? a.getPath().toString()

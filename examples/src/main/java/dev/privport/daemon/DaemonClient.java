@@ -41,6 +41,13 @@ public record DaemonClient(Path socket) {
   }
 
   private int call(Wire.Request request, PrintWriter out, PrintWriter err) {
+    if (request.encode().length > Wire.MAX_REQUEST) {
+      err.println(
+          "privport: plan: larger than the "
+              + Wire.MAX_REQUEST
+              + " bytes a request to the daemon may have");
+      return 2;
+    }
     Wire.Response response;
     try {
       response = send(request);
@@ -69,7 +76,12 @@ public record DaemonClient(Path socket) {
           "the plan is larger than the " + Wire.MAX_REQUEST + " bytes a request may have");
     }
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ch.connect(UnixDomainSocketAddress.of(socket));
+      try {
+        ch.connect(UnixDomainSocketAddress.of(socket));
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot connect: " + e.getMessage() + " (is the daemon running? privport.socket)", e);
+      }
       // A daemon that never answers must not hang the command: closing the channel ends the read.
       java.util.concurrent.CompletableFuture.delayedExecutor(
               ANSWER_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
