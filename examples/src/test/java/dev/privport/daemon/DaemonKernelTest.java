@@ -194,6 +194,15 @@ class DaemonKernelTest {
     assertThat(all.stdout())
         .contains("uid 65533: table inet privport-u65533: present")
         .contains("uid 65534: table inet privport-u65534: present");
+    // PRIVPORT_SOCKET instead of --socket.
+    List<String> viaEnv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+    viaEnv.addAll(List.of("setpriv", "--reuid=" + ALICE, "--regid=" + ALICE, "--clear-groups"));
+    viaEnv.addAll(List.of("env", "PRIVPORT_SOCKET=" + socket));
+    viaEnv.addAll(java());
+    viaEnv.addAll(List.of("dev.privport.cli.Privport", "status"));
+    Cmd.Result env = Cmd.run(viaEnv, null);
+    assertThat(env.exitCode()).as(env.stderr()).isZero();
+    assertThat(env.stdout()).startsWith("table inet privport-u65534: present\n");
     ns.sh("nft", "flush", "chain", "inet", "privport-u65533", "local");
     Cmd.Result drifted = client(BOB, "status");
     assertThat(drifted.exitCode()).isEqualTo(1);
