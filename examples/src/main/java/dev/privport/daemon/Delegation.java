@@ -178,7 +178,7 @@ public final class Delegation {
     if (previous == null) {
       ruleset.remove(named(uid, List.of(Redirect.tcp(1, 2))));
     } else {
-      ruleset.apply(PlanText.parse(previous, "state of uid " + Integer.toUnsignedString(uid)));
+      ruleset.apply(storedPlan(uid, previous));
     }
   }
 
@@ -216,8 +216,10 @@ public final class Delegation {
         0, "removed; table " + table(peer.uid()) + " keeps " + keep.size() + " redirects\n");
   }
 
+  // The table is always the uid's own, whatever name the stored text carries.
   private static RedirectPlan storedPlan(int uid, String text) {
-    return PlanText.parse(text, "state of uid " + Integer.toUnsignedString(uid));
+    return named(
+        uid, PlanText.parse(text, "state of uid " + Integer.toUnsignedString(uid)).redirects());
   }
 
   private Wire.Response status(Peer peer) {
