@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +36,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
   @Mixin FlowOptions flows;
+  @Mixin SocketOptions socket;
 
   @Option(
       names = "--try",
@@ -44,6 +46,8 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Optional<Integer> delegated = socket.apply(plan, trySeconds != null, spec);
+    if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
     if (trySeconds != null && (trySeconds < 1 || trySeconds > 3600)) {
       throw new IllegalArgumentException("--try must be 1..3600 seconds, got " + trySeconds);

@@ -29,7 +29,8 @@ import picocli.CommandLine.Command;
       ApplyCommand.class,
       RemoveCommand.class,
       StatusCommand.class,
-      DoctorCommand.class
+      DoctorCommand.class,
+      DaemonCommand.class
     },
     footer = {
       "",
@@ -47,7 +48,8 @@ public final class Privport implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is needed: render, check, apply, remove, status or doctor");
+        spec.commandLine(),
+        "a command is needed: render, check, apply, remove, status, doctor or daemon");
   }
 
   public static void main(String[] args) {

@@ -4,6 +4,7 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,9 +24,12 @@ final class RemoveCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
   @Mixin FlowOptions flows;
+  @Mixin SocketOptions socket;
 
   @Override
   public Integer call() {
+    Optional<Integer> delegated = socket.remove(plan, spec);
+    if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
     Set<RedirectRule> affected;
     try (Nftables nft = Nftables.open()) {

@@ -26,9 +26,15 @@ import picocli.CommandLine.Spec;
 final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
+  @Mixin SocketOptions socket;
+
+  @picocli.CommandLine.Option(names = "--all", description = "every user's delegated plan (root)")
+  boolean all;
 
   @Override
   public Integer call() {
+    Optional<Integer> delegated = socket.status(all, spec);
+    if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
     PlanStatus status;
     try (Nftables nft = Nftables.open()) {
