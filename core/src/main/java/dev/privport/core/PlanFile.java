@@ -84,7 +84,19 @@ public final class PlanFile {
    */
   public static RedirectPlan parse(String text) {
     Checks.check(text != null, "text", null, "must not be null");
-    return parse(text, "");
+    return parseWithPrefix(text, "");
+  }
+
+  /**
+   * Parses plan file text that came from {@code source} (a file name, a request): errors begin
+   * {@code SOURCE:line:column:}.
+   *
+   * @throws IllegalArgumentException naming the source, {@code line:column} and the problem
+   */
+  public static RedirectPlan parse(String text, String source) {
+    Checks.check(text != null, "text", null, "must not be null");
+    Checks.check(source != null, "source", null, "must not be null");
+    return parseWithPrefix(text, source + ":");
   }
 
   /**
@@ -97,7 +109,7 @@ public final class PlanFile {
    */
   public static RedirectPlan read(Path file) {
     Checks.check(file != null, "file", null, "must not be null");
-    return parse(readText(file, "plan file"), file + ":");
+    return parseWithPrefix(readText(file, "plan file"), file + ":");
   }
 
   /**
@@ -230,7 +242,7 @@ public final class PlanFile {
     return Redirect.range(protocol, from, Integer.parseInt(m.group(2)), to);
   }
 
-  private static RedirectPlan parse(String text, String source) {
+  private static RedirectPlan parseWithPrefix(String text, String source) {
     RedirectPlan.Builder plan = RedirectPlan.builder();
     boolean named = false;
     int count = 0;

@@ -1,6 +1,7 @@
 package dev.privport.daemon;
 
 import dev.privport.core.Family;
+import dev.privport.core.PlanFile;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Scope;
@@ -19,7 +20,7 @@ public final class PlanText {
    * @throws IllegalArgumentException naming {@code source}, line and column
    */
   public static RedirectPlan parse(String text, String source) {
-    return dev.privport.cli.PlanFile.parse(text, source);
+    return PlanFile.parse(text, source);
   }
 
   /** The plan as plan-file text that {@link #parse} reads back to an equal plan. */
