@@ -301,12 +301,14 @@ class CheckCommandTest {
   }
 
   @Test
-  void anUnreadableFileIsExitCode3NamingTheFile() throws IOException {
+  void aDirectoryInPlaceOfAFileIsBadInputNamingTheFile() throws IOException {
+    // Like a plan file, a checked-in file must be a regular file: a directory, device or FIFO in
+    // its place is refused as bad input (exit 2) before anything is read.
     render("80:8080");
     Path nft = rules.resolve("nftables/privport.nft");
     Files.delete(nft);
     Files.createDirectory(nft);
-    assertThat(run("check", "--backend", "nft", "80:8080", rules.toString())).isEqualTo(3);
+    assertThat(run("check", "--backend", "nft", "80:8080", rules.toString())).isEqualTo(2);
     assertThat(err.toString().lines()).singleElement().asString().contains(nft.toString());
   }
 
