@@ -5,6 +5,7 @@ import dev.privport.core.RedirectRule;
 import dev.privport.core.advice.Advisor;
 import dev.privport.core.advice.ErrorTexts;
 import dev.privport.core.advice.HostFacts;
+import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -71,7 +72,9 @@ final class DoctorCommand implements Callable<Integer> {
             + ", firewalld running="
             + yes(facts.firewalldRunning())
             + ", libnftables="
-            + yes(facts.libnftables())
+            + (facts.libnftables()
+                ? Nftables.libraryProblem().map(why -> "no (" + why + ")").orElse("yes")
+                : "no")
             + ", redir="
             + yes(facts.redir())
             + ", conntrack="
