@@ -297,7 +297,7 @@ final class NftContext implements AutoCloseable {
    * Throws unless the calling thread holds CAP_NET_ADMIN. Without it libnftables fails anyway, and
    * also writes "you must be root" to the real stderr; checking first keeps that noise away.
    */
-  private static void requireNetAdmin() {
+  static void requireNetAdmin() {
     if (HAS_NET_ADMIN.get()) {
       return;
     }

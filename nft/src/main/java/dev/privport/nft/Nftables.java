@@ -22,6 +22,10 @@ import java.util.regex.Pattern;
  * lock (libnftables has process-wide state, and parallel contexts crash it). Keep an executor open
  * rather than opening one per call: closing a context costs 13-15 ms.
  *
+ * <p>{@link #apply}, {@link #remove} and trials ({@link #begin}: apply now, then confirm or roll
+ * back) hold a file lock in the {@link StateDirectory} shared by every privport process, so
+ * processes never interleave their changes; a trial keeps what it replaced there until it ends.
+ *
  * <p>The executor acts on the network namespace of the thread that opened it (the namespace its
  * netlink socket was created in). It needs CAP_NET_ADMIN and the optional jnr-ffi dependency.
  */
@@ -105,6 +109,7 @@ public final class Nftables implements AutoCloseable {
    * (so privport processes never interleave their changes).
    */
   public void apply(RedirectPlan plan) {
+    NftContext.requireNetAdmin();
     try (StateDirectory.Lock lock = state.lock()) {
       run(RENDERER.render(plan));
     }
@@ -117,6 +122,7 @@ public final class Nftables implements AutoCloseable {
 
   /** Removes the plan's table, holding the state directory's lock; succeeds when it is gone. */
   public void remove(RedirectPlan plan) {
+    NftContext.requireNetAdmin();
     try (StateDirectory.Lock lock = state.lock()) {
       run(RENDERER.renderRemoval(plan));
     }
@@ -133,6 +139,7 @@ public final class Nftables implements AutoCloseable {
   public Trial begin(RedirectPlan plan) {
     String table = NftRenderer.tableName(plan);
     String name = SavedTrial.fileName(context.namespace(), table);
+    NftContext.requireNetAdmin();
     try (StateDirectory.Lock lock = state.lock()) {
       if (state.read(name).isPresent() && state.owned(name + ".owner")) {
         throw new NftablesException(
@@ -193,6 +200,7 @@ public final class Nftables implements AutoCloseable {
    */
   public Optional<String> recover(RedirectPlan plan) {
     String table = NftRenderer.tableName(plan);
+    NftContext.requireNetAdmin(); // without it, say so rather than "cannot read /run/privport/..."
     if (state.read(SavedTrial.fileName(context.namespace(), table)).isEmpty()) {
       return Optional.empty(); // the common case, without creating the directory or locking
     }

@@ -16,9 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -126,38 +127,49 @@ public final class StateDirectory {
 
   /** Creates the directory if needed and checks that only its owner, this user, can use it. */
   private void ensure() throws IOException {
+    Map<String, Object> a;
     try {
-      Files.createDirectory(dir, DIRECTORY_MODE);
-    } catch (FileAlreadyExistsException e) {
-      // checked below
-    } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(dir + ": its parent directory does not exist");
+      a = Files.readAttributes(dir, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException missing) {
+      try {
+        Files.createDirectory(dir, DIRECTORY_MODE);
+      } catch (FileAlreadyExistsException e) {
+        // another process created it meanwhile: checked below like any other
+      } catch (NoSuchFileException e) {
+        throw new NoSuchFileException(dir + ": its parent directory does not exist");
+      }
+      a = Files.readAttributes(dir, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
     }
-    PosixFileAttributes a =
-        Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    if (!a.isDirectory()) {
+    int mode = (Integer) a.get("mode");
+    int type = mode & S_IFMT;
+    if (type != S_IFDIR) {
       throw new IOException(
-          dir + " is not a directory (" + (a.isSymbolicLink() ? "a symlink" : "a file") + ")");
+          dir + " is not a directory (" + (type == S_IFLNK ? "a symlink" : "a file") + ")");
     }
-    Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    if (!owner.equals(me)) {
+    Object owner = a.get("uid");
+    if (!owner.equals(myUid())) {
       throw new IOException(
-          dir + " belongs to uid " + owner + ", not to this user (uid " + me + ")");
+          dir + " belongs to uid " + owner + ", not to this user (uid " + myUid() + ")");
     }
-    Set<PosixFilePermission> open = a.permissions();
-    open.removeAll(
-        Set.of(
-            PosixFilePermission.OWNER_READ,
-            PosixFilePermission.OWNER_WRITE,
-            PosixFilePermission.OWNER_EXECUTE));
-    if (!open.isEmpty()) {
+    if ((mode & 077) != 0) {
       throw new IOException(
           dir
               + " is open to group or others (mode "
-              + PosixFilePermissions.toString(a.permissions())
-              + "; it must be rwx------)");
+              + String.format(Locale.ROOT, "%04o", mode & 07777)
+              + "; it must be 0700)");
     }
+  }
+
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFDIR = 0040000;
+  private static final int S_IFLNK = 0120000;
+  private static Object uid;
+
+  private static synchronized Object myUid() throws IOException {
+    if (uid == null) {
+      uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+    return uid;
   }
 
   private static FileChannel open(Path file, OpenOption... options) throws IOException {
