@@ -354,6 +354,37 @@ class TrialProcessTest {
     assertThat(d.stdout()).contains("libnftables=no (").doesNotContain("libnftables=yes");
   }
 
+  /** A truncated copy would be mapped and kill the JVM with SIGBUS; it is refused first. */
+  @Test
+  void aTruncatedLibraryIsRefusedBeforeItIsMapped() throws Exception {
+    Path real =
+        List.of(
+                "/usr/lib/x86_64-linux-gnu/libnftables.so.1",
+                "/usr/lib64/libnftables.so.1",
+                "/usr/lib/libnftables.so.1")
+            .stream()
+            .map(Path::of)
+            .filter(Files::exists)
+            .findFirst()
+            .orElseThrow();
+    byte[] whole = Files.readAllBytes(real);
+    Path truncated = state.resolve("libnftables.so.1");
+    Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 4));
+    List<String> broken = List.of("-Dprivport.libnftables=" + truncated);
+    Running r = start(broken, "status", "80:8080");
+    r.process.getOutputStream().close();
+    CliProcessTest.Run done = r.finish();
+    assertThat(done.exitCode()).as(done.stdout() + done.stderr()).isEqualTo(3);
+    assertThat(done.stderr())
+        .hasLineCount(1)
+        .contains(truncated + " exists but cannot be loaded (truncated: ");
+    Running doctor = start(broken, "doctor", "80:8080");
+    doctor.process.getOutputStream().close();
+    CliProcessTest.Run d = doctor.finish();
+    assertThat(d.exitCode()).as(d.stderr()).isZero();
+    assertThat(d.stdout()).contains("libnftables=no (").contains("truncated");
+  }
+
   @Test
   void doctorReportsAWorkingLibraryAsLoadable() throws Exception {
     CliProcessTest.Run d = privport("doctor", "80:8080");

@@ -105,6 +105,14 @@ final class NftContext implements AutoCloseable {
       if (loaded != null && soname.equals(loadedName)) {
         return loaded;
       }
+      Path file = find(soname);
+      if (file != null) {
+        ElfCheck.truncation(file)
+            .ifPresent(
+                why -> {
+                  throw unloadable(file, why);
+                });
+      }
       try {
         loaded = LibraryLoader.create(LibNftables.class).failImmediately().load(soname);
         loadedName = soname;
@@ -158,14 +166,7 @@ final class NftContext implements AutoCloseable {
       // The dynamic linker itself refused the file: "FILE: invalid ELF header", "wrong ELF class".
       String why = oneLine(messages.get(0));
       int cut = why.indexOf(" Library names");
-      return new NftablesException(
-          NftablesException.Reason.LIBRARY_UNLOADABLE,
-          file
-              + " exists but cannot be loaded ("
-              + (cut > 0 ? why.substring(0, cut) : why).strip()
-              + "): reinstall libnftables, or point -D"
-              + Nftables.LIBRARY_PROPERTY
-              + " at a working copy");
+      return unloadable(file, (cut > 0 ? why.substring(0, cut) : why).strip());
     }
     if (file != null) {
       return new NftablesException(
@@ -187,6 +188,17 @@ final class NftContext implements AutoCloseable {
     } catch (IOException | LinkageError e) {
       return true;
     }
+  }
+
+  private static NftablesException unloadable(Path file, String why) {
+    return new NftablesException(
+        NftablesException.Reason.LIBRARY_UNLOADABLE,
+        file
+            + " exists but cannot be loaded ("
+            + why
+            + "): reinstall libnftables, or point -D"
+            + Nftables.LIBRARY_PROPERTY
+            + " at a working copy");
   }
 
   /** The file the dynamic linker would try for {@code soname}, if one exists. */
