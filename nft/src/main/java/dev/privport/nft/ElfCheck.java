@@ -1,11 +1,10 @@
 package dev.privport.nft;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -21,8 +20,11 @@ final class ElfCheck {
 
   /** Why {@code file} cannot be loaded safely, or empty when it looks whole (or is not ELF64). */
   static Optional<String> truncation(Path file) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = ch.size();
+    // RandomAccessFile, not NIO: out of descriptors, a failing FileChannel would leave the JDK's
+    // NIO
+    // file classes uninitialisable for the rest of the process.
+    try (RandomAccessFile ch = new RandomAccessFile(file.toFile(), "r")) {
+      long size = ch.length();
       ByteBuffer h = read(ch, 0, 64);
       if (h == null
           || h.get(0) != 0x7f
@@ -54,7 +56,7 @@ final class ElfCheck {
         }
       }
       return needed > size ? Optional.of(describe(size, needed)) : Optional.empty();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
       return Optional.empty(); // unreadable here: the linker will say why
     }
   }
@@ -64,13 +66,14 @@ final class ElfCheck {
   }
 
   /** {@code length} bytes at {@code position}, or null if the file ends first. */
-  private static ByteBuffer read(FileChannel ch, long position, int length) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(length);
-    while (b.hasRemaining()) {
-      if (ch.read(b, position + b.position()) < 0) {
-        return null;
-      }
+  private static ByteBuffer read(RandomAccessFile ch, long position, int length)
+      throws IOException {
+    if (position < 0 || position + length > ch.length()) {
+      return null;
     }
-    return b;
+    byte[] b = new byte[length];
+    ch.seek(position);
+    ch.readFully(b);
+    return ByteBuffer.wrap(b);
   }
 }
