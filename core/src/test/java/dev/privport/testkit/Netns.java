@@ -38,8 +38,13 @@ public final class Netns implements AutoCloseable {
 
   /** Creates a namespace with a unique name (prefix, PID, sequence) and brings {@code lo} up. */
   public static Netns create() {
+    return create("pp");
+  }
+
+  /** As {@link #create()}, with {@code prefix} (say, the owner's name) starting the name. */
+  public static Netns create(String prefix) {
     Kernel.requireRoot();
-    String name = "pp" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
+    String name = prefix + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
     Cmd.run("ip", "netns", "add", name).orThrow();
     Netns ns = new Netns(name);
     LIVE.add(ns);

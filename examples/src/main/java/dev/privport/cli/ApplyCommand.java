@@ -4,15 +4,20 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
-import dev.privport.nft.NftablesException;
+import dev.privport.nft.Trial;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
@@ -20,6 +25,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code privport apply}: apply the plan in-process through libnftables (root). */
 @Command(
@@ -28,7 +35,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Apply the plan through libnftables in one transaction (needs root).",
       "With --try SECONDS: keep it only if 'yes' is typed in time; otherwise the",
-      "plan's previous state is put back (exit 4).",
+      "plan's previous state is put back (exit 4); SIGINT, SIGTERM or SIGHUP while",
+      "waiting put it back too (exit 5). The previous state is saved under",
+      "/run/privport until then: after a kill -9 the next apply, remove or status",
+      "of the table puts it back.",
       "Tracked UDP flows to the plan's ports are cleared, so senders that never",
       "pause follow the change (conntrack; --keep-flows to skip)."
     })
@@ -53,66 +63,120 @@ final class ApplyCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--try must be 1..3600 seconds, got " + trySeconds);
     }
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     try (Nftables nft = Nftables.open()) {
-      String previous = previousState(nft, p);
+      nft.recover(p).ifPresent(m -> err.println("privport: " + m));
       Set<RedirectRule> affected = FlowOptions.affectedBy(p, nft);
-      nft.apply(p);
-      out.println(
-          "applied: table inet "
-              + NftRenderer.tableName(p)
-              + " ("
-              + p.redirects().size()
-              + " redirects)");
-      flows.forgetEarlierFlows(affected, out, spec.commandLine().getErr());
       if (trySeconds == null) {
+        nft.apply(p);
+        applied(out, p);
+        flows.forgetEarlierFlows(affected, out, err);
         return Privport.OK;
       }
-      out.println(
-          "Type 'yes' within " + trySeconds + " seconds to keep it; otherwise it is rolled back.");
-      out.flush();
-      if (confirmed(trySeconds)) {
-        out.println("kept.");
-        return Privport.OK;
+      try (Answer answer = Answer.listen()) {
+        Trial trial = nft.begin(p);
+        String signal;
+        try {
+          applied(out, p);
+          flows.forgetEarlierFlows(affected, out, err);
+          out.println(
+              "Type 'yes' within "
+                  + trySeconds
+                  + " seconds to keep it; otherwise it is rolled back.");
+          out.flush();
+          signal = answer.await(trySeconds);
+        } catch (RuntimeException | InterruptedException e) {
+          trial.rollback(); // never leave an unconfirmed plan live behind a failure
+          throw e;
+        }
+        if (signal == null) {
+          trial.confirm();
+          out.println("kept.");
+          return Privport.OK;
+        }
+        Trial.Rollback r = trial.rollback();
+        if (r.restored()) {
+          flows.forgetEarlierFlows(affected, out, err);
+        }
+        out.println(
+            (signal.isEmpty() ? "not confirmed" : "interrupted by " + signal)
+                + ": "
+                + (r.restored() ? "rolled back: " : "not rolled back: ")
+                + r.message());
+        return signal.isEmpty() ? Privport.ROLLED_BACK : Privport.INTERRUPTED;
       }
-      nft.run(previous);
-      flows.forgetEarlierFlows(affected, out, spec.commandLine().getErr());
-      out.println("not confirmed: rolled back to the previous state.");
-      return Privport.ROLLED_BACK;
     }
   }
 
-  /** A script that puts the plan's table back as it is now (absent, or with its current rules). */
-  private static String previousState(Nftables nft, RedirectPlan p) {
-    String table = NftRenderer.tableName(p);
-    String removal = new NftRenderer().renderRemoval(p);
-    try {
-      return removal + nft.run("list table inet " + table);
-    } catch (NftablesException e) {
-      if (e.reason() == NftablesException.Reason.NOT_FOUND) {
-        return removal;
-      }
-      throw e;
-    }
+  private static void applied(PrintWriter out, RedirectPlan p) {
+    out.println(
+        "applied: table inet "
+            + NftRenderer.tableName(p)
+            + " ("
+            + p.redirects().size()
+            + " redirects)");
   }
 
-  /** Waits for a line on stdin; end of input or silence until the deadline means no. */
-  private static boolean confirmed(int seconds) throws InterruptedException {
-    CompletableFuture<String> answer =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                    .readLine();
-              } catch (java.io.IOException e) {
-                return null;
-              }
-            });
-    try {
-      String line = answer.get(seconds, TimeUnit.SECONDS);
-      return line != null
-          && (line.trim().equalsIgnoreCase("yes") || line.trim().equalsIgnoreCase("y"));
-    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-      return false;
+  /**
+   * The operator's answer: a line on stdin, silence until the deadline, or a signal. Signal
+   * handlers are installed before the trial begins, so a signal at any moment of the trial reaches
+   * the rollback; they are put back as they were on close.
+   */
+  private static final class Answer implements AutoCloseable {
+    private static final List<String> SIGNALS = List.of("INT", "TERM", "HUP");
+
+    /** null: confirmed; "": not confirmed; "SIGxxx": interrupted. */
+    private final CompletableFuture<String> outcome = new CompletableFuture<>();
+
+    private final List<Signal> signals = new ArrayList<>();
+    private final List<SignalHandler> previous = new ArrayList<>();
+
+    static Answer listen() {
+      Answer a = new Answer();
+      for (String name : SIGNALS) {
+        Signal s = new Signal(name);
+        try {
+          a.previous.add(Signal.handle(s, sig -> a.outcome.complete("SIG" + sig.getName())));
+          a.signals.add(s);
+        } catch (IllegalArgumentException e) {
+          // the JVM keeps this signal (-Xrs): it ends the process, and the next privport call
+          // on the table rolls the trial back
+        }
+      }
+      return a;
+    }
+
+    /** Waits for the answer: null when 'yes' came in time, else "" or the signal's name. */
+    String await(int seconds) throws InterruptedException {
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  String line =
+                      new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                          .readLine();
+                  String word = line == null ? "" : line.trim().toLowerCase(Locale.ROOT);
+                  outcome.complete(word.equals("yes") || word.equals("y") ? null : "");
+                } catch (IOException e) {
+                  outcome.complete("");
+                }
+              },
+              "privport-confirm");
+      reader.setDaemon(true);
+      reader.start();
+      try {
+        return outcome.get(seconds, TimeUnit.SECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        outcome.complete("");
+        return outcome.getNow("");
+      }
+    }
+
+    @Override
+    public void close() {
+      for (int i = 0; i < signals.size(); i++) {
+        Signal.handle(signals.get(i), previous.get(i));
+      }
     }
   }
 }

@@ -10,6 +10,7 @@ import dev.privport.core.advice.Advice;
 import dev.privport.core.advice.Advisor;
 import dev.privport.core.advice.ErrorTexts;
 import dev.privport.core.advice.HostFacts;
+import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,7 +128,9 @@ final class DoctorCommand implements Callable<Integer> {
             + ", firewalld running here="
             + yes(facts.firewalldRunning())
             + ", libnftables="
-            + yes(facts.libnftables())
+            + (facts.libnftables()
+                ? Nftables.libraryProblem().map(why -> "no (" + why + ")").orElse("yes")
+                : "no")
             + ", redir="
             + yes(facts.redir())
             + ", conntrack="

@@ -15,7 +15,10 @@ import picocli.CommandLine.Command;
  *   <li>1 {@code check}: files are stale (a diff is shown); {@code status}: absent or drifted
  *   <li>2 bad arguments or an invalid plan (one line on stderr)
  *   <li>3 the operation failed (libnftables refused, no permission, I/O)
- *   <li>4 {@code apply --try}: not confirmed in time, the previous state was put back
+ *   <li>4 {@code apply --try}: not confirmed in time; the trial's change was undone (the previous
+ *       state put back, or, when another process changed the table meanwhile, left as it made it)
+ *   <li>5 {@code apply --try}: interrupted by SIGINT, SIGTERM or SIGHUP while waiting; undone as
+ *       for 4
  * </ul>
  */
 @Command(
@@ -34,7 +37,8 @@ import picocli.CommandLine.Command;
     },
     footer = {
       "",
-      "Exit codes: 0 ok, 1 stale or drifted, 2 bad input, 3 operation failed, 4 try rolled back."
+      "Exit codes: 0 ok, 1 stale or drifted, 2 bad input, 3 operation failed, 4 try rolled back,",
+      "5 try interrupted by a signal and rolled back."
     })
 public final class Privport implements Runnable {
   public static final int OK = 0;
@@ -42,6 +46,7 @@ public final class Privport implements Runnable {
   public static final int USAGE = 2;
   public static final int FAILED = 3;
   public static final int ROLLED_BACK = 4;
+  public static final int INTERRUPTED = 5;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -33,6 +33,7 @@ final class RemoveCommand implements Callable<Integer> {
     RedirectPlan p = plan.plan();
     Set<RedirectRule> affected;
     try (Nftables nft = Nftables.open()) {
+      nft.recover(p).ifPresent(m -> spec.commandLine().getErr().println("privport: " + m));
       affected = FlowOptions.affectedBy(p, nft);
       nft.remove(p);
     }

@@ -38,6 +38,7 @@ final class StatusCommand implements Callable<Integer> {
     RedirectPlan p = plan.plan();
     PlanStatus status;
     try (Nftables nft = Nftables.open()) {
+      nft.recover(p).ifPresent(m -> spec.commandLine().getErr().println("privport: " + m));
       status = nft.inspect(p);
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -26,6 +26,10 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliProcessTest {
+  private static final Path STATE =
+      Path.of(
+          System.getProperty("java.io.tmpdir"), "privport-cli-" + ProcessHandle.current().pid());
+
   private Netns ns;
   private Echo.Servers listeners;
 
@@ -52,6 +56,8 @@ class CliProcessTest {
     argv.addAll(
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            // The lock and saved trials go to a directory of the test's own, not the host's /run.
+            "-Dprivport.state.dir=" + STATE,
             "-cp",
             System.getProperty("java.class.path"),
             Privport.class.getName()));
@@ -85,9 +91,11 @@ class CliProcessTest {
   }
 
   @AfterAll
-  void stop() {
+  void stop() throws java.io.IOException {
     if (listeners != null) listeners.close();
     if (ns != null) ns.close();
+    java.nio.file.Files.deleteIfExists(STATE.resolve("lock"));
+    java.nio.file.Files.deleteIfExists(STATE);
   }
 
   @BeforeEach

@@ -20,6 +20,7 @@ public interface LibNftables {
   String SONAME = "libnftables.so.1";
 
   int NFT_CTX_DEFAULT = 0;
+  int NFT_CTX_OUTPUT_STATELESS = 1 << 2;
   int NFT_CTX_OUTPUT_HANDLE = 1 << 3;
   int NFT_CTX_OUTPUT_JSON = 1 << 4;
   int NFT_CTX_OUTPUT_ECHO = 1 << 5;

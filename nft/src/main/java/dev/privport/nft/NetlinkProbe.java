@@ -1,6 +1,5 @@
 package dev.privport.nft;
 
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
 /**
@@ -12,22 +11,20 @@ final class NetlinkProbe {
   private static final int SOCK_RAW = 3;
   private static final int SOCK_CLOEXEC = 0x80000;
   private static final int NETLINK_NETFILTER = 12;
-
-  /** The libc calls the probe needs. */
-  public interface LibC {
-    int socket(int domain, int type, int protocol);
-
-    int close(int fd);
-  }
+  private static final int EMFILE = 24;
 
   private NetlinkProbe() {}
 
   /** Returns null when a socket can be opened, else why not. */
   static String problem() {
-    LibC libc = LibraryLoader.create(LibC.class).load("c");
+    Libc.Native libc = Libc.get();
     int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
     if (fd < 0) {
       int errno = Runtime.getRuntime(libc).getLastError();
+      if (errno == EMFILE) {
+        return "cannot open a netfilter netlink socket: too many open files (the process's"
+            + " file-descriptor limit, ulimit -n, is used up): raise it";
+      }
       return "cannot open a netfilter netlink socket (errno "
           + errno
           + "); is nf_tables available in this kernel?";

@@ -1,12 +1,14 @@
 package dev.privport.nft;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 
@@ -28,12 +30,48 @@ final class NftContext implements AutoCloseable {
   /** What one call returned: libnftables' status, output and error, already copied. */
   record Result(int status, String output, String error) {}
 
+  private static final String INSTALL =
+      "install libnftables (Debian/Ubuntu: apt-get install libnftables1; Fedora/RHEL/CentOS:"
+          + " dnf install nftables; openSUSE: zypper install libnftables1; Arch: pacman -S nftables)";
+
+  /** Where distributions put libnftables.so.1 (to tell "missing" from "does not load"). */
+  private static final List<String> LIBRARY_DIRS =
+      List.of(
+          "/usr/lib/x86_64-linux-gnu",
+          "/usr/lib/aarch64-linux-gnu",
+          "/usr/lib64",
+          "/usr/lib",
+          "/lib64",
+          "/lib",
+          "/usr/local/lib");
+
   private final LibNftables lib;
+  private final String namespace;
   private Pointer ctx;
 
-  private NftContext(LibNftables lib, Pointer ctx) {
+  private NftContext(LibNftables lib, Pointer ctx, String namespace) {
     this.lib = lib;
     this.ctx = ctx;
+    this.namespace = namespace;
+  }
+
+  /**
+   * The network namespace the context acts on, as the inode number of the opening thread's {@code
+   * /proc/thread-self/ns/net} ("unknown" if unreadable): saved trials are per namespace.
+   */
+  String namespace() {
+    return namespace;
+  }
+
+  private static String currentNamespace() {
+    try {
+      Matcher m =
+          Pattern.compile("net:\\[(\\d+)\\]")
+              .matcher(Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
+      return m.matches() ? m.group(1) : "unknown";
+    } catch (IOException | UnsupportedOperationException e) {
+      return "unknown";
+    }
   }
 
   /** Loads the library, probes netlink, then creates a context with buffered output and error. */
@@ -54,31 +92,150 @@ final class NftContext implements AutoCloseable {
         throw new NftablesException(
             NftablesException.Reason.REJECTED, "libnftables cannot buffer its output");
       }
-      return new NftContext(lib, ctx);
+      return new NftContext(lib, ctx, currentNamespace());
     } finally {
       LOCK.unlock();
     }
   }
 
-  private static LibNftables load(String soname) {
-    if (loaded != null && soname.equals(loadedName)) {
-      return loaded;
-    }
+  /** Loads (once per name) the library, or throws naming why it cannot be used, on one line. */
+  static LibNftables load(String soname) {
+    LOCK.lock();
     try {
-      loaded = LibraryLoader.create(LibNftables.class).failImmediately().load(soname);
-      loadedName = soname;
-      return loaded;
-    } catch (LinkageError | RuntimeException e) {
-      throw new NftablesException(
-          NftablesException.Reason.LIBRARY_MISSING,
+      if (loaded != null && soname.equals(loadedName)) {
+        return loaded;
+      }
+      Path file = find(soname);
+      if (file != null) {
+        ElfCheck.truncation(file)
+            .ifPresent(
+                why -> {
+                  throw unloadable(file, why);
+                });
+      }
+      try {
+        loaded = LibraryLoader.create(LibNftables.class).failImmediately().load(soname);
+        loadedName = soname;
+        return loaded;
+      } catch (LinkageError | RuntimeException e) {
+        throw loadFailure(soname, e);
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /**
+   * Tells apart the causes jnr-ffi reports alike: jffi's own stub not unpacked, descriptors used
+   * up, a file that exists but does not load, and a library that is not installed.
+   */
+  static NftablesException loadFailure(String soname, Throwable e) {
+    List<String> messages = new ArrayList<>();
+    for (Throwable t = e; t != null && messages.size() < 10; t = t.getCause()) {
+      messages.add(t.getMessage() == null ? t.toString() : t.getMessage());
+    }
+    String all = String.join(" / ", messages);
+    if (all.contains("Too many open files") || descriptorsUsedUp()) {
+      return new NftablesException(
+          NftablesException.Reason.RESOURCE_LIMIT,
           "cannot load "
               + soname
-              + " ("
-              + e.getMessage()
-              + "): install libnftables"
-              + " (Debian/Ubuntu: apt-get install libnftables1; Fedora/RHEL/CentOS: dnf install nftables;"
-              + " openSUSE: zypper install libnftables1; Arch: pacman -S nftables)");
+              + ": too many open files: the process's file-descriptor limit (ulimit -n"
+              + descriptorLimit()
+              + ") is used up; raise it");
     }
+    String jffi =
+        messages.stream()
+            .filter(m -> m.contains("jffi"))
+            .reduce((first, last) -> last)
+            .orElse(null);
+    if (jffi != null || all.contains("could not load FFI provider")) {
+      return new NftablesException(
+          NftablesException.Reason.FFI_UNAVAILABLE,
+          "jnr-ffi cannot start its native stub (jffi), so "
+              + soname
+              + " cannot be loaded: "
+              + oneLine(jffi != null ? jffi : all)
+              + " (jffi unpacks it into java.io.tmpdir="
+              + System.getProperty("java.io.tmpdir")
+              + ", then /tmp, then the current directory; -Djffi.extract.dir=DIR names a writable"
+              + " directory not mounted noexec)");
+    }
+    Path file = find(soname);
+    if (file != null && all.contains(file.toString())) {
+      // The dynamic linker itself refused the file: "FILE: invalid ELF header", "wrong ELF class".
+      String why = oneLine(messages.get(0));
+      int cut = why.indexOf(" Library names");
+      return unloadable(file, (cut > 0 ? why.substring(0, cut) : why).strip());
+    }
+    if (file != null) {
+      return new NftablesException(
+          NftablesException.Reason.FFI_UNAVAILABLE,
+          "jnr-ffi failed while loading " + file + ": " + oneLine(all));
+    }
+    return new NftablesException(
+        NftablesException.Reason.LIBRARY_MISSING, "cannot load " + soname + ": " + INSTALL);
+  }
+
+  /**
+   * Whether the process has no file descriptor left. jnr-ffi does not always say so: listing a
+   * library directory without a descriptor gives it a NullPointerException in a static initialiser.
+   * Opening /dev/null fails only for want of descriptors (or of /dev).
+   */
+  private static boolean descriptorsUsedUp() {
+    try (java.io.FileInputStream probe = new java.io.FileInputStream("/dev/null")) {
+      return false;
+    } catch (IOException | LinkageError e) {
+      return true;
+    }
+  }
+
+  private static NftablesException unloadable(Path file, String why) {
+    return new NftablesException(
+        NftablesException.Reason.LIBRARY_UNLOADABLE,
+        file
+            + " exists but cannot be loaded ("
+            + why
+            + "): reinstall libnftables, or point -D"
+            + Nftables.LIBRARY_PROPERTY
+            + " at a working copy");
+  }
+
+  /** The file the dynamic linker would try for {@code soname}, if one exists. */
+  private static Path find(String soname) {
+    if (soname.contains("/")) {
+      return Files.exists(Path.of(soname)) ? Path.of(soname) : null;
+    }
+    List<String> dirs = new ArrayList<>();
+    String ldPath = System.getenv("LD_LIBRARY_PATH");
+    if (ldPath != null) {
+      dirs.addAll(List.of(ldPath.split(":")));
+    }
+    dirs.addAll(LIBRARY_DIRS);
+    for (String d : dirs) {
+      if (!d.isEmpty() && Files.exists(Path.of(d, soname))) {
+        return Path.of(d, soname);
+      }
+    }
+    return null;
+  }
+
+  private static String descriptorLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          return " " + line.substring("Max open files".length()).strip().split("\\s+")[0];
+        }
+      }
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // with no descriptor left even this read fails (as an IOException, or the JDK's file
+      // classes failing to initialise)
+    }
+    return "";
+  }
+
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s*\\n\\s*", " ").strip();
   }
 
   /**
@@ -115,40 +272,29 @@ final class NftContext implements AutoCloseable {
     }
   }
 
-  /** The error of a dry run from a file (which names the line), or {@code error} if that passes. */
+  /**
+   * The error of a dry run of the same text read as a file, which names the line (for all but
+   * kernel-only errors), or {@code error} if that passes or cannot run. The "file" is an anonymous
+   * memfd read through {@code /proc/self/fd}: no temporary directory is needed or touched.
+   */
   private String locate(String commands, String error) {
-    Path script = writeScript(commands);
+    int fd = Libc.memfd(commands.getBytes(StandardCharsets.UTF_8));
+    if (fd < 0) {
+      return error; // no descriptor or no memfd: the error without its line
+    }
+    String path = "/proc/self/fd/" + fd;
     try {
       lib.nft_ctx_set_dry_run(ctx, (byte) 1);
-      int status = lib.nft_run_cmd_from_filename(ctx, script.toString());
+      int status = lib.nft_run_cmd_from_filename(ctx, path);
       read(lib.nft_ctx_get_output_buffer(ctx));
       String located = read(lib.nft_ctx_get_error_buffer(ctx));
-      return status != 0 && !located.isBlank() ? located : error;
+      if (status == 0 || located.isBlank() || located.contains("\"" + path + "\"")) {
+        return error; // it passed, or libnftables could not open the memfd (descriptors used up)
+      }
+      return located.replace(path + ":", "script:");
     } finally {
       lib.nft_ctx_set_dry_run(ctx, (byte) 0);
-      deleteQuietly(script);
-    }
-  }
-
-  private static Path writeScript(String commands) {
-    try {
-      Path file =
-          Files.createTempFile(
-              "privport-",
-              ".nft",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, commands, StandardCharsets.UTF_8);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the nft script to a temporary file", e);
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // a leftover owner-only temp file is harmless
+      Libc.close(fd);
     }
   }
 
@@ -163,7 +309,7 @@ final class NftContext implements AutoCloseable {
    * Throws unless the calling thread holds CAP_NET_ADMIN. Without it libnftables fails anyway, and
    * also writes "you must be root" to the real stderr; checking first keeps that noise away.
    */
-  private static void requireNetAdmin() {
+  static void requireNetAdmin() {
     if (HAS_NET_ADMIN.get()) {
       return;
     }

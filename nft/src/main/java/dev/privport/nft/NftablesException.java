@@ -11,8 +11,14 @@ import java.util.OptionalInt;
 public class NftablesException extends RuntimeException {
   /** What kind of failure it was, read from libnftables' own (never localised) messages. */
   public enum Reason {
-    /** libnftables.so.1 could not be loaded. */
+    /** libnftables.so.1 is not installed (or not where the dynamic linker looks). */
     LIBRARY_MISSING,
+    /** A libnftables.so.1 file exists but does not load (not a library, truncated, wrong arch). */
+    LIBRARY_UNLOADABLE,
+    /** jnr-ffi cannot start its native stub (jffi): no directory to unpack it into. */
+    FFI_UNAVAILABLE,
+    /** The process ran out of file descriptors (its {@code ulimit -n}). */
+    RESOURCE_LIMIT,
     /** No netfilter netlink socket could be opened. */
     NETLINK_UNAVAILABLE,
     /** The process lacks CAP_NET_ADMIN. */
@@ -22,7 +28,13 @@ public class NftablesException extends RuntimeException {
     /** An object the script creates already exists. */
     ALREADY_EXISTS,
     /** libnftables or the kernel rejected the script for any other reason. */
-    REJECTED
+    REJECTED,
+    /** The state directory ({@link StateDirectory}) cannot be used. */
+    STATE_DIRECTORY,
+    /** A trial was refused: the table's current state could not be put back afterwards. */
+    NOT_RESTORABLE,
+    /** A trial was refused: another trial of the same table awaits confirmation. */
+    TRIAL_PENDING
   }
 
   private final Reason reason;

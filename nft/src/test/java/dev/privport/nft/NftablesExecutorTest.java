@@ -40,14 +40,27 @@ class NftablesExecutorTest extends RedirectContract {
         "libnftables.so.1 is not installed (Debian: apt-get install libnftables1)");
   }
 
+  private Path state;
+
   @Override
   protected void startServices() {
-    nft = lab.host.call(Nftables::open);
+    try {
+      // The lock and saved trials stay in a directory of this test's own, not the host's /run.
+      state = Files.createTempDirectory("nfttrial-executor");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    nft = lab.host.call(() -> Nftables.open(StateDirectory.at(state.resolve("state"))));
   }
 
   @AfterAll
-  void closeExecutor() {
+  void closeExecutor() throws java.io.IOException {
     if (nft != null) nft.close();
+    if (state != null) {
+      Files.deleteIfExists(state.resolve("state").resolve("lock"));
+      Files.deleteIfExists(state.resolve("state"));
+      Files.deleteIfExists(state);
+    }
   }
 
   @Override
@@ -340,6 +353,7 @@ class NftablesExecutorTest extends RedirectContract {
     for (var m : LibNftables.class.getDeclaredMethods()) {
       assertThat(h).containsPattern("[ *]" + m.getName() + "\\(");
     }
+    assertFlag(h, "NFT_CTX_OUTPUT_STATELESS", LibNftables.NFT_CTX_OUTPUT_STATELESS);
     assertFlag(h, "NFT_CTX_OUTPUT_HANDLE", LibNftables.NFT_CTX_OUTPUT_HANDLE);
     assertFlag(h, "NFT_CTX_OUTPUT_JSON", LibNftables.NFT_CTX_OUTPUT_JSON);
     assertFlag(h, "NFT_CTX_OUTPUT_ECHO", LibNftables.NFT_CTX_OUTPUT_ECHO);

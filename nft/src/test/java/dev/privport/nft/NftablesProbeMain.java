@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * A separate JVM for what cannot happen inside the test JVM: run without CAP_NET_ADMIN ({@code
  * permission}), or with no file descriptor left for a netlink socket ({@code netlink}, where
- * libnftables itself would call exit()). Prints {@code reason=...} and {@code survived}.
+ * libnftables itself would call exit()), or run a broken script where no temporary directory exists
+ * ({@code line}). Prints {@code reason=...} and {@code survived}.
  */
 public final class NftablesProbeMain {
   private NftablesProbeMain() {}
@@ -37,6 +38,19 @@ public final class NftablesProbeMain {
         }
       }
       try (Nftables nft = Nftables.open()) {
+        if (args[0].equals("line")) {
+          String broken =
+              RedirectPlan.of(81, 8081)
+                  .toNft()
+                  .replace("redirect to :8081", "redirect to :8081 bogus");
+          try {
+            nft.run(broken);
+          } catch (NftablesException e) {
+            System.out.println("line=" + e.line().orElse(-1));
+            System.out.println("text=" + e.lineText().orElse(""));
+            throw e;
+          }
+        }
         nft.apply(RedirectPlan.of(80, 8080));
         System.out.println("reason=NONE");
       } catch (NftablesException e) {

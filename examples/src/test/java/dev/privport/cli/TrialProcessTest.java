@@ -1,0 +1,533 @@
+package dev.privport.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.privport.testkit.Cmd;
+import dev.privport.testkit.Echo;
+import dev.privport.testkit.Fixtures;
+import dev.privport.testkit.Kernel;
+import dev.privport.testkit.Netns;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code apply --try} as real processes in a namespace of the test's own: real signals, a real
+ * {@code kill -9}, two privport processes at once, and a previous state that cannot be put back.
+ * Each process keeps its saved state in a directory of this test's own ({@code
+ * -Dprivport.state.dir}), never in the host's {@code /run/privport}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrialProcessTest {
+  private Netns ns;
+  private Echo.Servers listeners;
+  private Path state;
+  private final List<Process> started = new ArrayList<>();
+
+  /** A privport process still running, its output collected as it comes. */
+  static final class Running {
+    final Process process;
+    private final StringBuffer out = new StringBuffer();
+    private final StringBuffer err = new StringBuffer();
+    private final Thread outReader;
+    private final Thread errReader;
+
+    Running(Process process) {
+      this.process = process;
+      this.outReader = pump(process.getInputStream(), out);
+      this.errReader = pump(process.getErrorStream(), err);
+    }
+
+    private static Thread pump(InputStream in, StringBuffer into) {
+      Thread t =
+          new Thread(
+              () -> {
+                byte[] buf = new byte[4096];
+                try (in) {
+                  int n;
+                  while ((n = in.read(buf)) > 0) {
+                    into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                  }
+                } catch (IOException e) {
+                  // the process is gone
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      return t;
+    }
+
+    /** Waits (bounded) until stdout satisfies {@code condition}. */
+    void awaitOutput(Predicate<String> condition, String what) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!condition.test(out.toString())) {
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          throw new AssertionError(
+              "privport never printed " + what + "; stdout: " + out + " stderr: " + err);
+        }
+        Thread.sleep(20);
+      }
+    }
+
+    void type(String line) throws IOException {
+      OutputStream stdin = process.getOutputStream();
+      stdin.write(line.getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+    }
+
+    CliProcessTest.Run finish() throws InterruptedException {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("privport did not finish; stdout: " + out + " stderr: " + err);
+      }
+      outReader.join(10_000);
+      errReader.join(10_000);
+      return new CliProcessTest.Run(process.exitValue(), out.toString(), err.toString());
+    }
+  }
+
+  private List<String> argv(List<String> jvmOptions, String... args) {
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+    argv.addAll(java(jvmOptions, args));
+    return argv;
+  }
+
+  /** The privport JVM's own argv. */
+  private List<String> java(List<String> jvmOptions, String... args) {
+    List<String> argv = new ArrayList<>();
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.add("-Dprivport.state.dir=" + state);
+    argv.addAll(jvmOptions);
+    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Privport.class.getName()));
+    argv.addAll(List.of(args));
+    return argv;
+  }
+
+  private Running start(List<String> jvmOptions, String... args) throws IOException {
+    Process p = new ProcessBuilder(argv(jvmOptions, args)).start();
+    started.add(p);
+    return new Running(p);
+  }
+
+  /** Runs privport to its end with stdin closed. */
+  private CliProcessTest.Run privport(String... args) throws Exception {
+    Running r = start(List.of(), args);
+    r.process.getOutputStream().close();
+    return r.finish();
+  }
+
+  @BeforeAll
+  void createNamespace() {
+    Kernel.requireRoot();
+    Kernel.requireCommand("nft", "kill");
+    ns = Netns.create("nfttrial");
+    listeners = ns.call(() -> new Echo.Servers(80, 8080, 8081, 8082));
+  }
+
+  @AfterAll
+  void deleteNamespace() {
+    if (listeners != null) listeners.close();
+    if (ns != null) ns.close();
+  }
+
+  @BeforeEach
+  void empty() throws IOException {
+    ns.sh("nft", "flush", "ruleset");
+    Fixtures.forgetFlows(ns);
+    state =
+        Files.createTempDirectory(
+            "nfttrial-state",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  }
+
+  @AfterEach
+  void killAndClean() throws IOException {
+    for (Process p : started) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    started.clear();
+    try (Stream<Path> files = Files.walk(state)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+  }
+
+  private String local80() {
+    return ns.call(() -> Echo.tcp("127.0.0.1", 80));
+  }
+
+  /** The ruleset without counter values, which the test's own traffic moves. */
+  private String rules() {
+    return ns.sh("nft", "-s", "list", "ruleset");
+  }
+
+  private List<String> stateFiles() throws IOException {
+    try (Stream<Path> files = Files.list(state)) {
+      return files.map(f -> f.getFileName().toString()).filter(f -> !f.equals("lock")).toList();
+    }
+  }
+
+  /** Starts {@code apply --try 60 80:TO} and waits until it asks for confirmation. */
+  private Running trial(String to) throws Exception {
+    Running t = start(List.of(), "apply", "--try", "60", "80:" + to);
+    t.awaitOutput(o -> o.contains("Type 'yes'"), "its confirmation prompt");
+    return t;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"INT", "TERM", "HUP"})
+  void aSignalWhileWaitingRollsBackAndExitsWithTheDocumentedCode(String signal) throws Exception {
+    assertThat(privport("apply", "80:8080").exitCode()).isZero();
+    String before = rules();
+    Running t = trial("8081");
+    assertThat(local80()).as("the trial's plan is live").isEqualTo("port=8081");
+    Cmd.run("kill", "-s", signal, Long.toString(t.process.pid())).orThrow();
+    CliProcessTest.Run r = t.finish();
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(Privport.INTERRUPTED);
+    assertThat(r.stdout()).contains("SIG" + signal).contains("rolled back");
+    assertThat(rules()).isEqualTo(before);
+    assertThat(local80()).isEqualTo("port=8080");
+    assertThat(stateFiles()).as("nothing left to recover").isEmpty();
+  }
+
+  @Test
+  void afterKill9TheNextCallRollsTheTrialBack() throws Exception {
+    assertThat(privport("apply", "80:8080").exitCode()).isZero();
+    String before = rules();
+    Running t = trial("8081");
+    Cmd.run("kill", "-9", Long.toString(t.process.pid())).orThrow();
+    t.finish();
+    assertThat(local80()).as("nobody rolled it back yet").isEqualTo("port=8081");
+    assertThat(stateFiles()).as("the saved previous state").isNotEmpty();
+
+    CliProcessTest.Run status = privport("status", "80:8080");
+    assertThat(status.stderr())
+        .contains("rolled back an unconfirmed trial")
+        .contains("process " + t.process.pid());
+    assertThat(status.exitCode()).as(status.stdout()).isZero();
+    assertThat(rules()).isEqualTo(before);
+    assertThat(local80()).isEqualTo("port=8080");
+    assertThat(stateFiles()).isEmpty();
+  }
+
+  @Test
+  void afterKill9OfATrialOnAnEmptyTableTheNextApplyRemovesTheTrialsTableFirst() throws Exception {
+    Running t = trial("8081");
+    Cmd.run("kill", "-9", Long.toString(t.process.pid())).orThrow();
+    t.finish();
+    CliProcessTest.Run remove = privport("remove", "80:8081");
+    assertThat(remove.exitCode()).as(remove.stderr()).isZero();
+    assertThat(remove.stderr()).contains("rolled back an unconfirmed trial");
+    assertThat(ns.sh("nft", "list", "tables")).doesNotContain("privport");
+    assertThat(stateFiles()).isEmpty();
+  }
+
+  @Test
+  void aRollbackLeavesAnApplyAnotherProcessMadeDuringTheTrial() throws Exception {
+    assertThat(privport("apply", "80:8080").exitCode()).isZero();
+    Running t = trial("8081");
+    CliProcessTest.Run other = privport("apply", "80:8082");
+    assertThat(other.exitCode()).as(other.stderr()).isZero();
+    assertThat(local80()).isEqualTo("port=8082");
+    String others = rules();
+
+    CliProcessTest.Run second = privport("apply", "--try", "5", "80:8081");
+    assertThat(second.exitCode()).as("one trial of a table at a time").isEqualTo(3);
+    assertThat(second.stderr()).contains("waiting for confirmation").hasLineCount(1);
+
+    t.type("no\n");
+    CliProcessTest.Run r = t.finish();
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(Privport.ROLLED_BACK);
+    assertThat(r.stdout()).contains("changed since the trial applied it").contains("left as it is");
+    assertThat(rules()).isEqualTo(others);
+    assertThat(local80()).isEqualTo("port=8082");
+    assertThat(stateFiles()).isEmpty();
+  }
+
+  @Test
+  void aPreviousStateThatCannotBeReadBackIsRefusedBeforeAnythingChanges() throws Exception {
+    assertThat(privport("apply", "80:8080").exitCode()).isZero();
+    // Behind privport's back: a rule whose comment holds quotes (only JSON can say so). nft lists
+    // it as comment "say "hi"", which no nft parser reads back.
+    ns.execWithInput(
+            "{\"nftables\":[{\"add\":{\"rule\":{\"family\":\"inet\",\"table\":\"privport\","
+                + "\"chain\":\"local\",\"comment\":\"say \\\"hi\\\"\",\"expr\":[{\"match\":"
+                + "{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"tcp\",\"field\":\"dport\"}},"
+                + "\"right\":22}},{\"accept\":null}]}}}]}",
+            "nft",
+            "-j",
+            "-f",
+            "-")
+        .orThrow();
+    String before = rules();
+    CliProcessTest.Run r = privport("apply", "--try", "5", "80:8081");
+    assertThat(r.exitCode()).as(r.stdout()).isEqualTo(3);
+    assertThat(r.stderr())
+        .hasLineCount(1)
+        .contains("table inet privport")
+        .contains("could not be put back")
+        .contains("nothing was changed");
+    assertThat(rules()).isEqualTo(before);
+    assertThat(local80()).isEqualTo("port=8080");
+    assertThat(stateFiles()).isEmpty();
+  }
+
+  @Test
+  void theSavedStateIsOwnerOnly() throws Exception {
+    Running t = trial("8081");
+    List<String> files = stateFiles();
+    assertThat(files).isNotEmpty();
+    for (String f : files) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(f))))
+          .as(f)
+          .isEqualTo("rw-------");
+    }
+    t.type("yes\n");
+    assertThat(t.finish().exitCode()).isZero();
+    assertThat(stateFiles()).isEmpty();
+    assertThat(local80()).isEqualTo("port=8081");
+  }
+
+  @Test
+  void withoutAWritableTempDirectoryApplyStatusAndRemoveWork() throws Exception {
+    List<String> noTmp = List.of("-Djava.io.tmpdir=/nonexistent");
+    Running absent = start(noTmp, "status", "80:8080");
+    absent.process.getOutputStream().close();
+    CliProcessTest.Run a = absent.finish();
+    assertThat(a.exitCode()).as(a.stderr()).isEqualTo(1);
+    assertThat(a.stdout()).contains("table inet privport: absent");
+    for (String[] args :
+        List.of(
+            new String[] {"apply", "80:8080"},
+            new String[] {"status", "80:8080"},
+            new String[] {"remove", "80:8080"})) {
+      Running r = start(noTmp, args);
+      r.process.getOutputStream().close();
+      CliProcessTest.Run done = r.finish();
+      assertThat(done.exitCode()).as(String.join(" ", args) + ": " + done.stderr()).isZero();
+    }
+    assertThat(local80()).isEqualTo("port=80");
+  }
+
+  @Test
+  void aLibraryThatDoesNotLoadIsOneLineAndExit3AndDoctorSaysSo() throws Exception {
+    Path garbage = state.resolve("libnftables.so.1");
+    Files.write(garbage, "not an ELF file\n".repeat(200).getBytes(StandardCharsets.US_ASCII));
+    List<String> broken = List.of("-Dprivport.libnftables=" + garbage);
+    for (String command : List.of("status", "apply", "remove")) {
+      Running r = start(broken, command, "80:8080");
+      r.process.getOutputStream().close();
+      CliProcessTest.Run done = r.finish();
+      assertThat(done.exitCode()).as(command + ": " + done.stderr()).isEqualTo(3);
+      assertThat(done.stderr())
+          .as(command)
+          .hasLineCount(1)
+          .contains(garbage.toString())
+          .contains("cannot be loaded")
+          .doesNotContain("apt-get install")
+          .doesNotContain("Exception");
+    }
+    Running doctor = start(broken, "doctor", "80:8080");
+    doctor.process.getOutputStream().close();
+    CliProcessTest.Run d = doctor.finish();
+    assertThat(d.exitCode()).as(d.stderr()).isZero();
+    assertThat(d.stdout()).contains("libnftables=no (").doesNotContain("libnftables=yes");
+  }
+
+  /** A truncated copy would be mapped and kill the JVM with SIGBUS; it is refused first. */
+  @Test
+  void aTruncatedLibraryIsRefusedBeforeItIsMapped() throws Exception {
+    Path real =
+        List.of(
+                "/usr/lib/x86_64-linux-gnu/libnftables.so.1",
+                "/usr/lib64/libnftables.so.1",
+                "/usr/lib/libnftables.so.1")
+            .stream()
+            .map(Path::of)
+            .filter(Files::exists)
+            .findFirst()
+            .orElseThrow();
+    byte[] whole = Files.readAllBytes(real);
+    Path truncated = state.resolve("libnftables.so.1");
+    Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 4));
+    List<String> broken = List.of("-Dprivport.libnftables=" + truncated);
+    Running r = start(broken, "status", "80:8080");
+    r.process.getOutputStream().close();
+    CliProcessTest.Run done = r.finish();
+    assertThat(done.exitCode()).as(done.stdout() + done.stderr()).isEqualTo(3);
+    assertThat(done.stderr())
+        .hasLineCount(1)
+        .contains(truncated + " exists but cannot be loaded (truncated: ");
+    Running doctor = start(broken, "doctor", "80:8080");
+    doctor.process.getOutputStream().close();
+    CliProcessTest.Run d = doctor.finish();
+    assertThat(d.exitCode()).as(d.stderr()).isZero();
+    assertThat(d.stdout()).contains("libnftables=no (").contains("truncated");
+  }
+
+  @Test
+  void doctorReportsAWorkingLibraryAsLoadable() throws Exception {
+    CliProcessTest.Run d = privport("doctor", "80:8080");
+    assertThat(d.exitCode()).as(d.stderr()).isZero();
+    assertThat(d.stdout()).contains("libnftables=yes");
+  }
+
+  @Test
+  void aTrialIsRefusedWhenItsStateCannotBeSavedAndNothingChanges() throws Exception {
+    Kernel.requireCommand("unshare", "mount", "dd");
+    assertThat(privport("apply", "80:8080").exitCode()).isZero();
+    String before = rules();
+    // A private mount namespace where the state directory is a full 16 KiB tmpfs.
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                ns.name(),
+                "unshare",
+                "-m",
+                "sh",
+                "-c",
+                "mount -t tmpfs -o size=16k,mode=0700 tmpfs \"$0\""
+                    + " && { dd if=/dev/zero of=\"$0/fill\" bs=4k 2>/dev/null; exec \"$@\"; }",
+                state.toString()));
+    argv.addAll(java(List.of(), "apply", "--try", "5", "80:8081"));
+    Cmd.Result r = Cmd.run(argv, "yes\n");
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
+    assertThat(r.stderr()).hasLineCount(1).contains("No space left on device");
+    assertThat(rules()).isEqualTo(before);
+    assertThat(local80()).isEqualTo("port=8080");
+  }
+
+  @Test
+  void withNowhereToUnpackJnrFfisStubTheErrorIsOneLineNamingIt() throws Exception {
+    Kernel.requireCommand("unshare", "mount");
+    // A private mount namespace: /tmp a read-only tmpfs, java.io.tmpdir missing, and the current
+    // directory /proc, so jffi finds nowhere to unpack its native stub.
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                ns.name(),
+                "unshare",
+                "-m",
+                "sh",
+                "-c",
+                "mount -t tmpfs -o ro tmpfs /tmp && cd /proc && exec \"$@\"",
+                "sh"));
+    argv.addAll(java(List.of("-Djava.io.tmpdir=/nonexistent"), "status", "80:8080"));
+    Cmd.Result r = Cmd.run(argv, "");
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
+    assertThat(r.stderr())
+        .hasLineCount(1)
+        .contains("jnr-ffi cannot start its native stub (jffi)")
+        .contains("java.io.tmpdir=/nonexistent")
+        .contains("-Djffi.extract.dir")
+        .doesNotContain("apt-get install");
+  }
+
+  /**
+   * Under tight descriptor limits, each run that reaches privport either works or fails on one line
+   * that names the limit; the limits tried include ones too tight for jnr-ffi itself. The class
+   * path is packed into one jar first, as privport.jar is: read from directories, every class
+   * loaded costs a descriptor, and the JVM would fail before privport runs.
+   */
+  @Test
+  void aFileDescriptorLimitIsNamedAsSuch() throws Exception {
+    Kernel.requireCommand("prlimit");
+    Path jar = state.resolve("privport-test.jar");
+    packClassPath(jar);
+    int failures = 0;
+    for (int limit = 6; limit <= 20; limit++) {
+      List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+      argv.addAll(List.of("prlimit", "--nofile=" + limit + ":" + limit));
+      argv.addAll(
+          List.of(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-Dprivport.state.dir=" + state,
+              "-cp",
+              jar.toString(),
+              Privport.class.getName(),
+              "status",
+              "80:8080"));
+      Cmd.Result r = Cmd.run(argv, "");
+      if (r.exitCode() == 1 && r.stdout().contains("absent")) {
+        continue;
+      }
+      if (r.stderr().contains("A JNI error has occurred")
+          || r.stderr().contains("Error occurred during initialization of VM")) {
+        continue; // the JVM itself could not start: privport never ran
+      }
+      failures++;
+      assertThat(r.exitCode()).as(limit + ": " + r.stdout() + r.stderr()).isEqualTo(3);
+      assertThat(r.stderr())
+          .as("limit " + limit)
+          .hasLineCount(1)
+          .contains("too many open files")
+          .contains("ulimit -n")
+          .doesNotContain("install libnftables");
+    }
+    assertThat(failures).as("some limit was too tight to work").isPositive();
+  }
+
+  /** Packs this JVM's class path (directories and jars) into one jar, first entry winning. */
+  private static void packClassPath(Path jar) throws IOException {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    try (java.util.jar.JarOutputStream out =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      for (String element : System.getProperty("java.class.path").split(":")) {
+        Path source = Path.of(element);
+        if (Files.isDirectory(source)) {
+          try (Stream<Path> files = Files.walk(source)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+              String name = source.relativize(f).toString();
+              if (seen.add(name)) {
+                out.putNextEntry(new java.util.jar.JarEntry(name));
+                Files.copy(f, out);
+                out.closeEntry();
+              }
+            }
+          }
+        } else if (element.endsWith(".jar") && Files.isRegularFile(source)) {
+          try (java.util.jar.JarFile in = new java.util.jar.JarFile(source.toFile())) {
+            for (var e : java.util.Collections.list(in.entries())) {
+              if (e.isDirectory()
+                  || e.getName().startsWith("META-INF/")
+                  || !seen.add(e.getName())) {
+                continue;
+              }
+              out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+              try (InputStream data = in.getInputStream(e)) {
+                data.transferTo(out);
+              }
+              out.closeEntry();
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.privport.nft;
+
+import java.util.Arrays;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.annotations.In;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/** The few libc calls the executor makes itself, bound once. */
+final class Libc {
+  private static final int MFD_CLOEXEC = 1;
+
+  /** The libc functions used (public because jnr-ffi implements it from another class loader). */
+  public interface Native {
+    int socket(int domain, int type, int protocol);
+
+    int close(int fd);
+
+    int memfd_create(String name, int flags);
+
+    @ssize_t
+    long write(int fd, @In byte[] buf, @size_t long count);
+  }
+
+  private static Native bound;
+
+  private Libc() {}
+
+  static synchronized Native get() {
+    if (bound == null) {
+      bound = LibraryLoader.create(Native.class).load("c");
+    }
+    return bound;
+  }
+
+  /** An anonymous in-memory file holding {@code content}, or -1 when none can be made. */
+  static int memfd(byte[] content) {
+    Native c = get();
+    int fd = c.memfd_create("privport-script", MFD_CLOEXEC);
+    if (fd < 0) {
+      return -1;
+    }
+    int done = 0;
+    while (done < content.length) {
+      byte[] rest = done == 0 ? content : Arrays.copyOfRange(content, done, content.length);
+      long n = c.write(fd, rest, rest.length);
+      if (n <= 0) {
+        c.close(fd);
+        return -1;
+      }
+      done += (int) n;
+    }
+    return fd;
+  }
+
+  static void close(int fd) {
+    get().close(fd);
+  }
+}
