@@ -22,7 +22,9 @@ public class NftablesException extends RuntimeException {
     /** An object the script creates already exists. */
     ALREADY_EXISTS,
     /** libnftables or the kernel rejected the script for any other reason. */
-    REJECTED
+    REJECTED,
+    /** libnftables printed output that cannot be read (malformed JSON, say). */
+    MALFORMED_OUTPUT
   }
 
   private final Reason reason;
