@@ -193,6 +193,17 @@ final class NftJson {
     if (e.isJsonPrimitive()) {
       return e.getAsString();
     }
+    if (e.isJsonArray()
+        && e.getAsJsonArray().asList().stream().allMatch(JsonElement::isJsonPrimitive)) {
+      List<String> words = new ArrayList<>();
+      e.getAsJsonArray().forEach(w -> words.add(w.getAsString()));
+      return String.join(",", words);
+    }
+    if (e.isJsonObject()
+        && e.getAsJsonObject().size() == 1
+        && e.getAsJsonObject().entrySet().iterator().next().getValue().isJsonNull()) {
+      return e.getAsJsonObject().keySet().iterator().next(); // a verdict: {"accept": null}
+    }
     if (e.isJsonObject() && e.getAsJsonObject().size() == 1) {
       JsonObject o = e.getAsJsonObject();
       if (o.get("counter") instanceof JsonObject) {

@@ -215,4 +215,92 @@ class NftDriftTest {
     assertThat(differences(MAPPED))
         .containsExactly("map incoming_tcp: element 20003 : 9999, plan says 20003 : 30003");
   }
+
+  @Test
+  void aRuleAddedByHand() {
+    nft.apply(ONE);
+    ns.sh("nft", "add rule inet privport local tcp dport 22 accept");
+    long handle = handleOf("local", "dport 22");
+    assertThat(differences(ONE))
+        .containsExactly(
+            "chain local: rule (handle " + handle + ") not in the plan: tcp dport 22 accept");
+    assertThat(nft.inspect(ONE).unrecognised()).hasSize(1);
+  }
+
+  @Test
+  void aRuleDeletedByHand() {
+    nft.apply(ONE);
+    ns.sh(
+        "nft", "delete rule inet privport incoming handle " + handleOf("incoming", "tcp dport 80"));
+    assertThat(differences(ONE))
+        .containsExactly(
+            "chain incoming: rule \"tcp 80 -> 8080\" missing, plan says fib daddr type local tcp"
+                + " dport 80 counter redirect to :8080");
+  }
+
+  @Test
+  void rulesInAnotherOrder() {
+    RedirectPlan two =
+        RedirectPlan.builder()
+            .add(Redirect.tcp(80, 8080).localOnly())
+            .add(Redirect.tcp(443, 8443).localOnly())
+            .build();
+    nft.apply(two);
+    long first = handleOf("local", "dport 80");
+    // Move the first rule to the end: same rules, other order (which decides what matches first).
+    nftScript(
+        "delete rule inet privport local handle "
+            + first
+            + "\nadd rule inet privport local oifname \"lo\" tcp dport 80 counter redirect to :8080"
+            + " comment \"tcp 80 -> 8080\"\n");
+    assertThat(differences(two))
+        .containsExactly(
+            "chain local: rules in another order than the plan, from handle "
+                + handleOf("local", "dport 443"));
+  }
+
+  @Test
+  void aCommentChanged() {
+    nft.apply(ONE);
+    long handle = handleOf("local", "tcp dport 80");
+    ns.sh(
+        "nft",
+        "replace rule inet privport local handle "
+            + handle
+            + " oifname \"lo\" tcp dport 80 counter redirect to :8080 comment \"edited\"");
+    assertThat(differences(ONE))
+        .containsExactly(
+            "chain local: rule (handle "
+                + handle
+                + ") has comment \"edited\", plan says \"tcp 80 -> 8080\"");
+  }
+
+  @Test
+  void aMapGivenFlags() {
+    nft.apply(MAPPED);
+    // A map's flags cannot change in place: recreate it as an interval map with the same elements.
+    StringBuilder elements = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      elements.append(i > 0 ? ", " : "").append(20000 + i).append(" : ").append(30000 + i);
+    }
+    String rule =
+        ns.sh("nft", "list chain inet privport incoming")
+            .lines()
+            .filter(l -> l.contains("@incoming_tcp"))
+            .findFirst()
+            .orElseThrow()
+            .strip();
+    nftScript(
+        "flush chain inet privport incoming\n"
+            + "delete map inet privport incoming_tcp\n"
+            + "add map inet privport incoming_tcp { type inet_service : inet_service; flags interval;"
+            + " elements = { "
+            + elements
+            + " }; }\n"
+            + "add rule inet privport incoming "
+            + rule
+            + "\n");
+    assertThat(differences(MAPPED))
+        .containsExactly("map incoming_tcp: flags interval, plan says none");
+  }
 }
