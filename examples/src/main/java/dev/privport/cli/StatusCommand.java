@@ -4,6 +4,7 @@ import com.google.gson.stream.JsonWriter;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
+import dev.privport.core.Scope;
 import dev.privport.nft.Difference;
 import dev.privport.nft.LiveRule;
 import dev.privport.nft.NftRenderer;
@@ -58,6 +59,9 @@ final class StatusCommand implements Callable<Integer> {
     // One write: a status of 100 000 redirects is as many lines, and the CLI's writer flushes each.
     out.print(json ? json(p, status) : text(p, status));
     out.flush();
+    if (out.checkError()) {
+      throw new UncheckedIOException(new IOException("cannot write the status to standard output"));
+    }
     return status.inSync() ? Privport.OK : Privport.STALE;
   }
 
@@ -73,7 +77,7 @@ final class StatusCommand implements Callable<Integer> {
       Optional<LiveRule> live = status.find(r);
       row(
           out,
-          r.scope().name().toLowerCase(Locale.ROOT),
+          r.scope() == Scope.INCOMING ? "incoming" : "local",
           r.inputInterface().orElse("*"),
           r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
           live.isPresent() ? "yes" : "no",
@@ -95,23 +99,30 @@ final class StatusCommand implements Callable<Integer> {
     return out.toString();
   }
 
+  private static final int[] WIDTHS = {-9, -10, -22, -6, 10, 12};
+
   /** The columns of {@code %-9s %-10s %-22s %-6s %10s %12s}, without a Formatter per line. */
   private static void row(StringBuilder out, String... cells) {
-    int[] widths = {-9, -10, -22, -6, 10, 12};
     for (int i = 0; i < cells.length; i++) {
       if (i > 0) {
         out.append(' ');
       }
-      int pad = Math.abs(widths[i]) - cells[i].length();
-      if (widths[i] > 0) {
-        out.append(" ".repeat(Math.max(0, pad)));
+      int pad = Math.abs(WIDTHS[i]) - cells[i].length();
+      if (WIDTHS[i] > 0) {
+        spaces(out, pad);
       }
       out.append(cells[i]);
-      if (widths[i] < 0 && i < cells.length - 1) {
-        out.append(" ".repeat(Math.max(0, pad)));
+      if (WIDTHS[i] < 0 && i < cells.length - 1) {
+        spaces(out, pad);
       }
     }
     out.append('\n');
+  }
+
+  private static void spaces(StringBuilder out, int n) {
+    for (int i = 0; i < n; i++) {
+      out.append(' ');
+    }
   }
 
   private static String json(RedirectPlan p, PlanStatus status) {

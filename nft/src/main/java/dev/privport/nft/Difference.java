@@ -8,6 +8,29 @@ package dev.privport.nft;
  * @param text how it differs, saying what the plan has where that helps
  */
 public record Difference(String object, String text) {
+  /** Escapes control characters (from a hand-made rule, say), so that a difference is one line. */
+  public Difference {
+    object = oneLine(object);
+    text = oneLine(text);
+  }
+
+  private static String oneLine(String s) {
+    if (s.chars().noneMatch(c -> c < 0x20 || c == 0x7f)) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length() + 16);
+    s.chars()
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f) {
+                out.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+              } else {
+                out.append((char) c);
+              }
+            });
+    return out.toString();
+  }
+
   /** The difference as one line: {@code object: text}. */
   public String line() {
     return object + ": " + text;

@@ -127,4 +127,11 @@ class NftInspectorTest {
         .hasMessageStartingWith("libnftables printed malformed JSON for table inet privport (")
         .hasMessageNotContaining("flags");
   }
+
+  @Test
+  void aDifferenceIsAlwaysOneLine() {
+    Difference d = new Difference("chain x\ny", "rule\r\n(handle 1)\u0007");
+    assertThat(d.line()).isEqualTo("chain x\\u000ay: rule\\u000d\\u000a(handle 1)\\u0007");
+    assertThat(new Difference("table", "flags dormant").line()).isEqualTo("table: flags dormant");
+  }
 }
