@@ -12,6 +12,7 @@ import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -28,7 +29,8 @@ import java.util.function.Supplier;
  * the plan, completely: table flags, every chain (type, hook, priority, policy), every map or set
  * (type, flags, elements), every rule (its whole expression and comment), and any other object. The
  * expected side is built from the plan as libnftables prints it ({@link NftJson}); both sides are
- * then matched through hash maps, so the cost grows linearly with the table.
+ * then matched through hash maps (map elements: sorted arrays), so the cost grows linearly with the
+ * table (n log n for the elements' sort).
  */
 final class NftInspector {
   private static final Set<String> TABLE_FLAGS = Set.of("dormant", "owner", "persist");
@@ -192,8 +194,7 @@ final class NftInspector {
       JsonObject m = live.maps.get("map " + p.name);
       if (m == null) {
         out.add(
-            new Difference(
-                "map " + p.name, "missing, plan says " + p.elements.size() + " elements"));
+            new Difference("map " + p.name, "missing, plan says " + p.from.length + " elements"));
         continue;
       }
       JsonObject attributes = new JsonObject();
@@ -227,7 +228,7 @@ final class NftInspector {
 
   private static void compareElements(PlannedMap p, JsonElement elem, List<Difference> out) {
     String object = "map " + p.name;
-    Set<Integer> matched = new HashSet<>(Math.max(16, p.elements.size() * 4 / 3 + 1));
+    boolean[] matched = new boolean[p.from.length];
     if (elem instanceof JsonArray elements) {
       for (JsonElement e : elements) {
         int[] pair = portPair(e);
@@ -235,12 +236,14 @@ final class NftInspector {
           out.add(new Difference(object, "element " + NftJson.canonical(e) + " not in the plan"));
           continue;
         }
-        Integer planned = p.elements.get(pair[0]);
-        if (planned == null) {
+        int i = Arrays.binarySearch(p.from, pair[0]);
+        if (i < 0) {
           out.add(
               new Difference(object, "element " + pair[0] + " : " + pair[1] + " not in the plan"));
-        } else if (planned != pair[1]) {
-          matched.add(pair[0]);
+          continue;
+        }
+        matched[i] = true;
+        if (p.to[i] != pair[1]) {
           out.add(
               new Difference(
                   object,
@@ -251,27 +254,17 @@ final class NftInspector {
                       + ", plan says "
                       + pair[0]
                       + " : "
-                      + planned));
-        } else {
-          matched.add(pair[0]);
+                      + p.to[i]));
         }
       }
     }
-    if (matched.size() < p.elements.size()) {
-      p.elements.keySet().stream()
-          .filter(port -> !matched.contains(port))
-          .sorted()
-          .forEach(
-              port ->
-                  out.add(
-                      new Difference(
-                          object,
-                          "element "
-                              + port
-                              + " missing, plan says "
-                              + port
-                              + " : "
-                              + p.elements.get(port))));
+    for (int i = 0; i < matched.length; i++) {
+      if (!matched[i]) {
+        out.add(
+            new Difference(
+                object,
+                "element " + p.from[i] + " missing, plan says " + p.from[i] + " : " + p.to[i]));
+      }
     }
   }
 
@@ -648,7 +641,10 @@ final class NftInspector {
               redirects.clear();
               return;
             }
-            redirects.add(new RedirectRule(scope, iface, protocol, families, pair[0], pair[1]));
+            // head's families are immutable already: no copy per element
+            redirects.add(
+                new RedirectRule(
+                    scope, head.inputInterface(), protocol, head.families(), pair[0], pair[1]));
           }
         }
       }
@@ -702,7 +698,20 @@ final class NftInspector {
 
   private record PlannedRule(String key, String canonical, String comment, JsonArray expr) {}
 
-  private record PlannedMap(String name, Map<Integer, Integer> elements) {}
+  /** A planned map's elements as primitive arrays sorted by port: no boxing, binary search. */
+  private record PlannedMap(String name, int[] from, int[] to) {
+    static PlannedMap of(String name, List<RedirectRule> rules) {
+      List<RedirectRule> byPort = new ArrayList<>(rules);
+      byPort.sort(java.util.Comparator.comparingInt(RedirectRule::fromPort));
+      int[] from = new int[byPort.size()];
+      int[] to = new int[byPort.size()];
+      for (int i = 0; i < from.length; i++) {
+        from[i] = byPort.get(i).fromPort();
+        to[i] = byPort.get(i).toPort();
+      }
+      return new PlannedMap(name, from, to);
+    }
+  }
 
   private record PlannedChain(String name, String hook, List<PlannedRule> rules) {
     JsonObject attributes() {
@@ -732,9 +741,7 @@ final class NftInspector {
             continue;
           }
           if (g.mapped()) {
-            Map<Integer, Integer> elements = new HashMap<>(g.rules().size() * 4 / 3 + 1);
-            g.rules().forEach(r -> elements.put(r.fromPort(), r.toPort()));
-            maps.put(g.mapName(), new PlannedMap(g.mapName(), elements));
+            maps.put(g.mapName(), PlannedMap.of(g.mapName(), g.rules()));
             rules.add(
                 planned(NftJson.mapRule(g.head(), g.mapName()), g.rules().size() + " redirects"));
           } else {
