@@ -17,8 +17,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * {@link Nftables#inspect} sees the whole owned table: each test applies a plan in the class's own
- * namespace (emptied before each test), changes one thing behind privport's back with the {@code nft} command, and expects
- * exactly that one difference, named on one line.
+ * namespace (emptied before each test), changes one thing behind privport's back with the {@code
+ * nft} command, and expects exactly that one difference, named on one line.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NftDriftTest {
