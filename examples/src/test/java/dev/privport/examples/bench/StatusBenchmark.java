@@ -16,13 +16,9 @@ import java.util.Locale;
  * {@code privport status} against {@code privport apply} of the same plan, both as command-line
  * processes started inside a network namespace, side by side in alternating rounds; with {@code nft
  * -j list table} (libnftables listing the table, nothing else) as the floor. Prints a Markdown
- * table of medians with their spread. Run as root:
- *
- * <pre>
- * mvn -q -B -pl examples exec:exec@bench -Dbench.main=dev.privport.examples.bench.StatusBenchmark
- * </pre>
- *
- * or {@code java -cp <test class path> dev.privport.examples.bench.StatusBenchmark [sizes...]}.
+ * table of medians with their spread, and each process's CPU time (GNU time, where installed). Run
+ * as root: {@code java -cp <examples test class path> dev.privport.examples.bench.StatusBenchmark
+ * [sizes...]} (default 1000 30000 100000).
  */
 public final class StatusBenchmark {
   private StatusBenchmark() {}
