@@ -351,17 +351,36 @@ public final class Nftables implements AutoCloseable {
     return execute(commands, LibNftables.NFT_CTX_OUTPUT_JSON, false);
   }
 
-  /** Reads the plan's live table: its rules, their counters, and any drift from the plan. */
+  /**
+   * Reads the plan's live table and compares it with what the plan renders, completely: table
+   * flags, chains (type, hook, priority, policy), maps and sets (type, flags, elements), every
+   * rule's whole expression, and any other object in the table. Each difference is one line of
+   * {@link PlanStatus#differences()}; the rules come with their counters. Needs the optional Gson
+   * dependency.
+   *
+   * @throws NftablesException ({@link NftablesException.Reason#MALFORMED_OUTPUT}) when libnftables
+   *     prints JSON that cannot be read
+   */
   public PlanStatus inspect(RedirectPlan plan) {
-    String table = NftRenderer.tableName(plan);
     try {
-      return NftInspector.inspect(plan, runJson("list table inet " + table));
+      Class.forName("com.google.gson.JsonParser");
+    } catch (ClassNotFoundException e) {
+      throw new NftablesException(
+          NftablesException.Reason.LIBRARY_MISSING,
+          "inspecting a table reads libnftables' JSON with Gson: add the Maven artifact com.google.code.gson:gson");
+    }
+    String list = "list table inet " + NftRenderer.tableName(plan);
+    String json;
+    try {
+      json = runJson(list);
     } catch (NftablesException e) {
       if (e.reason() == NftablesException.Reason.NOT_FOUND) {
         return NftInspector.absent(plan);
       }
       throw e;
     }
+    // The text listing is asked for only when the JSON cannot tell the table's flags.
+    return NftInspector.inspect(plan, json, () -> run(list));
   }
 
   private String execute(String commands, int flags, boolean dryRun) {

@@ -34,7 +34,9 @@ public class NftablesException extends RuntimeException {
     /** A trial was refused: the table's current state could not be put back afterwards. */
     NOT_RESTORABLE,
     /** A trial was refused: another trial of the same table awaits confirmation. */
-    TRIAL_PENDING
+    TRIAL_PENDING,
+    /** libnftables printed output that cannot be read (malformed JSON, say). */
+    MALFORMED_OUTPUT
   }
 
   private final Reason reason;
