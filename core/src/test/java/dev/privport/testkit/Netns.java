@@ -38,8 +38,16 @@ public final class Netns implements AutoCloseable {
 
   /** Creates a namespace with a unique name (prefix, PID, sequence) and brings {@code lo} up. */
   public static Netns create() {
+    return create("");
+  }
+
+  /**
+   * As {@link #create()}, with {@code owner} (lower-case letters) in the name, so that tests run by
+   * several people on one machine can tell their namespaces apart.
+   */
+  public static Netns create(String owner) {
     Kernel.requireRoot();
-    String name = "pp" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
+    String name = "pp" + owner + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
     Cmd.run("ip", "netns", "add", name).orThrow();
     Netns ns = new Netns(name);
     LIVE.add(ns);
