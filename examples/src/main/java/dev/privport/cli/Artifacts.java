@@ -8,6 +8,7 @@ import dev.privport.firewalld.HostAddresses;
 import dev.privport.iptables.IptablesRenderer;
 import dev.privport.iptables.IptablesRendering;
 import dev.privport.nft.NftRenderer;
+import dev.privport.nft.NftServiceUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import java.util.Optional;
  *
  * <pre>
  * nftables/privport.nft            nft -f script
+ * systemd/privport.service         the unit that loads it (NftServiceUnit; privport install)
  * iptables/privport.sh             idempotent iptables/ip6tables commands (sh -e)
  * iptables/rules.v4, rules.v6      iptables-restore --noflush files
  * firewalld/direct.xml             permanent direct rules
@@ -38,6 +40,8 @@ final class Artifacts {
     String q = plan.qualifiedName();
     if (backend == Backend.nft || backend == Backend.all) {
       out.add(new Artifact("nftables/" + q + ".nft", new NftRenderer().render(plan)));
+      // The unit that loads that file from /etc/privport at boot and after nftables reloads.
+      out.add(file("systemd/", NftServiceUnit.of(plan).unit()));
     }
     if (backend == Backend.iptables || backend == Backend.all) {
       IptablesRenderer renderer = new IptablesRenderer();

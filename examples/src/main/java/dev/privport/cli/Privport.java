@@ -27,7 +27,9 @@ import picocli.CommandLine.Command;
       ApplyCommand.class,
       RemoveCommand.class,
       StatusCommand.class,
-      DoctorCommand.class
+      DoctorCommand.class,
+      InstallCommand.class,
+      UninstallCommand.class
     },
     footer = {
       "",
@@ -45,7 +47,8 @@ public final class Privport implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is needed: render, check, apply, remove, status or doctor");
+        spec.commandLine(),
+        "a command is needed: render, check, apply, remove, status, doctor, install or uninstall");
   }
 
   public static void main(String[] args) {

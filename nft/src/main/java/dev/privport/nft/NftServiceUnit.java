@@ -52,7 +52,7 @@ public record NftServiceUnit(RedirectPlan plan, ConfigFile unit, ConfigFile rule
     String text =
         """
         %s: loads %s at boot and after nftables reloads.
-        # Rendered by privport. Enable: systemctl enable --now %s
+        # Rendered by privport; "privport install" puts it and %s in place.
         [Unit]
         Description=privport: redirects of plan %s (table inet %s)
         Documentation=man:nft(8)
@@ -105,7 +105,7 @@ public record NftServiceUnit(RedirectPlan plan, ConfigFile unit, ConfigFile rule
             .formatted(
                 marker(plan),
                 rules.path(),
-                unitName(plan),
+                rules.path(),
                 name,
                 NftRenderer.tableName(plan),
                 execLine(start(plan)),
@@ -120,22 +120,56 @@ public record NftServiceUnit(RedirectPlan plan, ConfigFile unit, ConfigFile rule
    * only files that begin with it.
    */
   public static String marker(RedirectPlan plan) {
-    return "# privport plan \"" + plan.qualifiedName() + "\"";
+    return marker(plan.qualifiedName());
+  }
+
+  /** {@link #marker(RedirectPlan)} by the plan's qualified name. */
+  public static String marker(String qualifiedName) {
+    return "# privport plan \"" + checkQualifiedName(qualifiedName) + "\"";
   }
 
   /** {@code privport[-NAME].service}. */
   public static String unitName(RedirectPlan plan) {
-    return plan.qualifiedName() + ".service";
+    return unitName(plan.qualifiedName());
+  }
+
+  /** {@link #unitName(RedirectPlan)} by the plan's qualified name. */
+  public static String unitName(String qualifiedName) {
+    return checkQualifiedName(qualifiedName) + ".service";
   }
 
   /** {@code /etc/privport/privport[-NAME].nft}. */
   public static String rulesPath(RedirectPlan plan) {
-    return RULES_DIR + "/" + plan.qualifiedName() + ".nft";
+    return rulesPath(plan.qualifiedName());
+  }
+
+  /** {@link #rulesPath(RedirectPlan)} by the plan's qualified name. */
+  public static String rulesPath(String qualifiedName) {
+    return RULES_DIR + "/" + checkQualifiedName(qualifiedName) + ".nft";
   }
 
   /** {@code /etc/systemd/system/privport[-NAME].service}. */
   public static String unitPath(RedirectPlan plan) {
-    return UNIT_DIR + "/" + unitName(plan);
+    return unitPath(plan.qualifiedName());
+  }
+
+  /** {@link #unitPath(RedirectPlan)} by the plan's qualified name. */
+  public static String unitPath(String qualifiedName) {
+    return UNIT_DIR + "/" + unitName(qualifiedName);
+  }
+
+  /** A plan's qualified name: {@code privport}, or {@code privport-} and a valid plan name. */
+  public static String checkQualifiedName(String qualifiedName) {
+    String prefix = RedirectPlan.DEFAULT_NAME + "-";
+    if (qualifiedName == null || !qualifiedName.equals(RedirectPlan.DEFAULT_NAME)) {
+      Checks.check(
+          qualifiedName != null && qualifiedName.startsWith(prefix),
+          "plan",
+          qualifiedName,
+          "must be privport or privport-NAME");
+      Checks.planName(qualifiedName.substring(prefix.length()));
+    }
+    return qualifiedName;
   }
 
   /** {@code ExecStart}: load the script, replacing the table in one transaction. */
