@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     name = "install",
     mixinStandardHelpOptions = true,
     description = {
-      "Install the plan so that it outlives reboots and nftables reloads:",
+      "Install the plan to outlive reboots and nftables reloads (root).",
+      "It writes:",
       "  /etc/privport/NAME.nft             the rules (nft -f)",
       "  /etc/systemd/system/NAME.service   loads them at boot and after every",
       "                                     reload or restart of nftables.service",

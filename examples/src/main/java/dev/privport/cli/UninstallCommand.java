@@ -19,9 +19,10 @@ import picocli.CommandLine.Spec;
     name = "uninstall",
     mixinStandardHelpOptions = true,
     description = {
-      "Undo 'privport install': stop and disable the unit (under systemd), remove",
-      "/etc/privport/NAME.nft and /etc/systemd/system/NAME.service, and delete the",
-      "plan's table. Name the plan by its redirects, --plan FILE or --name NAME.",
+      "Undo 'privport install' (root).",
+      "It stops and disables the unit (under systemd), removes /etc/privport/NAME.nft",
+      "and /etc/systemd/system/NAME.service, and deletes the plan's table. Name the",
+      "plan by its redirects, --plan FILE or --name NAME.",
       "Running it again is harmless; no other plan's file is touched."
     })
 final class UninstallCommand implements Callable<Integer> {

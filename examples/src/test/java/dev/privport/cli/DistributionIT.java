@@ -209,7 +209,7 @@ class DistributionIT {
   @Test
   void everyManPageRenders() throws Exception {
     TreeSet<String> expected = new TreeSet<>(List.of("privport.1"));
-    new CommandLine(new Privport())
+    new CommandLine(new Privport.All())
         .getSubcommands()
         .keySet()
         .forEach(name -> expected.add("privport-" + name + ".1"));
