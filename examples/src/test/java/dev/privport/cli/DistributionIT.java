@@ -149,6 +149,37 @@ class DistributionIT {
   }
 
   @Test
+  void aClassListTheJvmCannotDumpIsTriedOnceAndTheCommandStillRuns() throws Exception {
+    Path broken = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("broken"));
+    Path list = broken.resolve("lib/privport.classlist");
+    // Repeated lines crash JDK 17's dump: a hostile, or damaged, class list.
+    Files.writeString(list, Files.readString(list) + Files.readString(list));
+    Path cwd = Files.createDirectories(tmp.resolve("cwd"));
+    for (int i = 0; i < 2; i++) {
+      ProcessBuilder pb =
+          new ProcessBuilder(broken.resolve("bin/privport").toString(), "render", "80:8080")
+              .directory(cwd.toFile());
+      Process p = pb.start();
+      var out = Cmd.drain(p.getInputStream());
+      var err = Cmd.drain(p.getErrorStream());
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(err.join()).isZero();
+      assertThat(out.join()).isEqualTo(RedirectPlan.of(80, 8080).toNft());
+      assertThat(err.join()).isEmpty();
+    }
+    assertThat(jsa(broken.resolve("lib"))).isEmpty();
+    try (Stream<Path> files = Files.list(broken.resolve("lib"))) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .as("the failure is remembered, not retried on every run")
+          .anyMatch(n -> n.matches("privport-[0-9]+\\.failed"))
+          .noneMatch(n -> n.endsWith(".tmp"));
+    }
+    try (Stream<Path> files = Files.list(cwd)) {
+      assertThat(files).as("no JVM crash report left in the working directory").isEmpty();
+    }
+  }
+
+  @Test
   void theLauncherWorksThroughALinkAndRefusesAnOldOrMissingJava() throws Exception {
     Path bin = Files.createDirectories(tmp.resolve("links"));
     Files.createSymbolicLink(bin.resolve("pp"), home.resolve("bin/privport"));
