@@ -85,9 +85,11 @@ final class Installer {
     }
     // All checked: write. On a failure, put back what was there, so nothing is half-installed.
     List<Runnable> undo = new ArrayList<>();
+    Path current = null;
     try {
       for (ConfigFile f : changed) {
         Path target = staged(f.path());
+        current = target;
         Optional<String> before = ours(target, marker);
         Files.createDirectories(target.getParent());
         confined(target.getParent());
@@ -96,9 +98,12 @@ final class Installer {
       }
     } catch (IOException | RuntimeException e) {
       undo.forEach(Runnable::run);
-      throw e instanceof IOException io
-          ? new UncheckedIOException("cannot install: " + io, io)
-          : (RuntimeException) e;
+      if (e instanceof IOException io) {
+        // e.g. "cannot write /etc/privport/privport.nft: No space left on device"
+        throw new UncheckedIOException(
+            "cannot write " + current + ": " + io.getMessage() + "; nothing was changed", io);
+      }
+      throw (RuntimeException) e;
     }
     return changes;
   }

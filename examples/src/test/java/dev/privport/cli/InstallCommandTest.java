@@ -175,6 +175,27 @@ class InstallCommandTest {
     assertThat(tree(root).keySet()).containsExactly("/");
   }
 
+  @Test
+  void aFullDiskChangesNothingAndNamesTheFile() throws IOException {
+    Kernel.requireRoot();
+    Kernel.requireCommand("mount", "umount");
+    dev.privport.testkit.Cmd.run("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", root.toString())
+        .orThrow();
+    try {
+      assertThat(run("install", "--root", root.toString(), "80:8080")).isZero();
+      Files.write(root.resolve("filler"), new byte[2048]);
+      Map<String, String> before = tree(root);
+      assertThat(run("install", "--root", root.toString(), "8000-8999:9000")).isEqualTo(3);
+      assertThat(err.toString().lines())
+          .singleElement()
+          .asString()
+          .contains("cannot write " + rules("privport"), "No space left on device");
+      assertThat(tree(root)).as("the old files, no temporary ones").isEqualTo(before);
+    } finally {
+      dev.privport.testkit.Cmd.run("umount", root.toString()).orThrow();
+    }
+  }
+
   /**
    * The installed unit's lines, read from the installed file and run as written (paths mapped into
    * the staging root) in a namespace: start, a reload after {@code nft flush ruleset}, stop twice.
