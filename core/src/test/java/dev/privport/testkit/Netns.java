@@ -38,13 +38,16 @@ public final class Netns implements AutoCloseable {
 
   /** Creates a namespace with a unique name (prefix, PID, sequence) and brings {@code lo} up. */
   public static Netns create() {
-    return create("pp");
+    return create("");
   }
 
-  /** As {@link #create()}, with {@code prefix} (say, the owner's name) starting the name. */
-  public static Netns create(String prefix) {
+  /**
+   * As {@link #create()}, with {@code owner} (lower-case letters) in the name, so that tests run by
+   * several people on one machine can tell their namespaces apart.
+   */
+  public static Netns create(String owner) {
     Kernel.requireRoot();
-    String name = prefix + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
+    String name = "pp" + owner + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
     Cmd.run("ip", "netns", "add", name).orThrow();
     Netns ns = new Netns(name);
     LIVE.add(ns);

@@ -9,6 +9,7 @@ import dev.privport.firewalld.HostAddresses;
 import dev.privport.iptables.IptablesRenderer;
 import dev.privport.iptables.IptablesRendering;
 import dev.privport.nft.NftRenderer;
+import dev.privport.nft.NftServiceUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * nftables/Q.nft                       nft -f script
+ * systemd/Q.service                    the unit that loads it (NftServiceUnit; privport install)
  * iptables/Q.sh                        idempotent iptables/ip6tables commands (sh -e)
  * iptables/Q.rules.v4, Q.rules.v6      iptables-restore --noflush files
  * firewalld/Q.direct.xml               permanent direct rules (firewalld's direct.xml)
@@ -46,6 +48,7 @@ final class Artifacts {
     List<String> out = new ArrayList<>();
     if (backend == Backend.nft || backend == Backend.all) {
       out.add("nftables");
+      out.add("systemd");
     }
     if (backend == Backend.iptables || backend == Backend.all) {
       out.add("iptables");
@@ -54,7 +57,7 @@ final class Artifacts {
       out.add("firewalld");
       out.add("firewalld/policies");
     }
-    if (backend == Backend.redir || backend == Backend.all) {
+    if ((backend == Backend.redir || backend == Backend.all) && !out.contains("systemd")) {
       out.add("systemd");
     }
     if (backend == Backend.sysctl || backend == Backend.all) {
@@ -68,6 +71,7 @@ final class Artifacts {
     List<String> out = new ArrayList<>();
     if (backend == Backend.nft || backend == Backend.all) {
       out.add("nftables/" + q + "\\.nft");
+      out.add("systemd/" + q + "\\.service");
     }
     if (backend == Backend.iptables || backend == Backend.all) {
       out.add("iptables/" + q + "\\.(sh|rules\\.v4|rules\\.v6)");
@@ -103,6 +107,8 @@ final class Artifacts {
     String q = plan.qualifiedName();
     if (backend == Backend.nft || backend == Backend.all) {
       out.add(new Artifact("nftables/" + q + ".nft", new NftRenderer().render(plan)));
+      // The unit that loads that file from /etc/privport at boot and after nftables reloads.
+      out.add(file("systemd/", NftServiceUnit.of(plan).unit()));
     }
     if (backend == Backend.iptables || backend == Backend.all) {
       IptablesRenderer renderer = new IptablesRenderer();

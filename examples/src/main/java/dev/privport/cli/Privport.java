@@ -26,21 +26,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Serve privileged ports from unprivileged services.",
-    subcommands = {
-      RenderCommand.class,
-      CheckCommand.class,
-      ApplyCommand.class,
-      RemoveCommand.class,
-      StatusCommand.class,
-      DoctorCommand.class,
-      DaemonCommand.class
-    },
     footer = {
       "",
       "Exit codes: 0 ok, 1 stale or drifted, 2 bad input, 3 operation failed, 4 try rolled back,",
       "5 try interrupted by a signal and rolled back."
     })
-public final class Privport implements Runnable {
+public class Privport implements Runnable {
   public static final int OK = 0;
   public static final int STALE = 1;
   public static final int USAGE = 2;
@@ -54,7 +45,8 @@ public final class Privport implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         spec.commandLine(),
-        "a command is needed: render, check, apply, remove, status, doctor or daemon");
+        "a command is needed: render, check, apply, remove, status, doctor, install, uninstall"
+            + " or daemon");
   }
 
   public static void main(String[] args) {
@@ -68,6 +60,41 @@ public final class Privport implements Runnable {
     System.exit(run(args, new PrintWriter(stdout, true), err, stdout::failure));
   }
 
+  /**
+   * The whole command line: every subcommand. Its {@code @Command} attributes are {@link
+   * Privport}'s (picocli inherits them); the completion script and man pages are generated from it.
+   */
+  @Command(
+      subcommands = {
+        RenderCommand.class,
+        CheckCommand.class,
+        ApplyCommand.class,
+        RemoveCommand.class,
+        StatusCommand.class,
+        DoctorCommand.class,
+        InstallCommand.class,
+        UninstallCommand.class,
+        DaemonCommand.class
+      })
+  public static final class All extends Privport {}
+
+  /**
+   * The command line for a run whose first argument is {@code first}: only that subcommand when it
+   * names one, else all of them (for help, and for the error naming an unknown command). Building
+   * the model of a subcommand costs reflection over its fields and annotations, more than half of a
+   * short run's start; nothing else differs.
+   */
+  static CommandLine commandLine(String first) {
+    for (Class<?> sub : All.class.getAnnotation(Command.class).subcommands()) {
+      if (sub.getAnnotation(Command.class).name().equals(first)) {
+        CommandLine cli = new CommandLine(new Privport());
+        cli.addSubcommand(new CommandLine(sub));
+        return cli;
+      }
+    }
+    return new CommandLine(new All());
+  }
+
   /** Runs the command line with the given streams and returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     return run(args, out, err, () -> Optional.of("the stream reported an error"));
@@ -79,7 +106,7 @@ public final class Privport implements Runnable {
    */
   static int run(
       String[] args, PrintWriter out, PrintWriter err, Supplier<Optional<String>> outFailure) {
-    CommandLine cli = new CommandLine(new Privport());
+    CommandLine cli = commandLine(args.length == 0 ? "" : args[0]);
     cli.setOut(out);
     cli.setErr(err);
     // Every error is one line on stderr.

@@ -130,7 +130,7 @@ class PrivportCliTest {
             run("render", "--plan", plan.toString(), "--backend", "all", "--out", rules.toString()))
         .isZero();
     assertThat(run("check", "--plan", plan.toString(), rules.toString())).isZero();
-    assertThat(out.toString()).contains("fresh: 8 files match");
+    assertThat(out.toString()).contains("fresh: 9 files match");
 
     // The intent changes, the rules were not re-rendered: stale.
     Files.writeString(plan, "name web\n80:8081\n443:8443\n");

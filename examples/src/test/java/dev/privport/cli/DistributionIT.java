@@ -1,0 +1,292 @@
+package dev.privport.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.collect.MoreCollectors;
+import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.Cmd;
+import dev.privport.testkit.Echo;
+import dev.privport.testkit.Kernel;
+import dev.privport.testkit.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import picocli.CommandLine;
+
+/**
+ * The operator's archive, {@code privport-VERSION.tar.gz}, as {@code mvn package} leaves it: it is
+ * unpacked (into a directory whose name has a space) and its launcher, completion script and man
+ * pages are used as an operator would. Runs after {@code package} (failsafe).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DistributionIT {
+  private Path tmp;
+  private Path home;
+
+  /** A finished process. */
+  record Run(int exitCode, String stdout, String stderr) {}
+
+  private static Run run(Map<String, String> env, List<String> argv) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    var out = Cmd.drain(p.getInputStream());
+    var err = Cmd.drain(p.getErrorStream());
+    try {
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished: " + argv).isTrue();
+      return new Run(p.exitValue(), out.join(), err.join());
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  private Run privport(Map<String, String> env, String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of(home.resolve("bin/privport").toString()));
+    argv.addAll(List.of(args));
+    return run(env, argv);
+  }
+
+  @BeforeAll
+  void unpack() throws Exception {
+    Kernel.requireCommand("tar", "bash", "man");
+    Path archive = Path.of(System.getProperty("privport.dist", "missing"));
+    assertThat(archive).as("mvn package leaves the archive").exists();
+    tmp = Files.createTempDirectory("privport-dist-");
+    home = unpack(archive, tmp.resolve("unpacked"));
+    assertThat(home.getFileName().toString()).matches("privport-[0-9][^/]*");
+  }
+
+  private static Path unpack(Path archive, Path into) throws IOException {
+    Files.createDirectories(into);
+    Cmd.run("tar", "-xzf", archive.toString(), "-C", into.toString()).orThrow();
+    try (Stream<Path> top = Files.list(into)) {
+      return top.collect(MoreCollectors.onlyElement());
+    }
+  }
+
+  @AfterAll
+  void delete() {
+    if (tmp != null) {
+      Cmd.run("rm", "-rf", "--", tmp.toString());
+    }
+  }
+
+  @Test
+  void theArchiveHoldsWhatAnOperatorNeeds() throws IOException {
+    assertThat(Files.isExecutable(home.resolve("bin/privport"))).isTrue();
+    for (String f :
+        List.of(
+            "lib/privport.jar",
+            "lib/privport.classlist",
+            "share/bash-completion/completions/privport",
+            "README.md",
+            "LICENSE")) {
+      assertThat(home.resolve(f)).as(f).isRegularFile();
+    }
+  }
+
+  @Test
+  void theLauncherRendersAndMakesItsClassDataArchiveOnce() throws Exception {
+    Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString());
+    Run first = privport(env, "render", "80:8080");
+    assertThat(first.exitCode()).as(first.stderr()).isZero();
+    assertThat(first.stdout()).isEqualTo(RedirectPlan.of(80, 8080).toNft());
+    assertThat(first.stderr()).isEmpty();
+    List<Path> archives = jsa(home.resolve("lib"));
+    assertThat(archives).as("made on the first run, in lib/ (writable here)").hasSize(1);
+
+    // The second run maps picocli's classes (Java 5 class files, which JDK 17 archives only in a
+    // static archive) and privport's from it.
+    Run logged =
+        privport(
+            Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("cl.log")),
+            "render",
+            "80:8080");
+    assertThat(logged.exitCode()).isZero();
+    assertThat(jsa(home.resolve("lib"))).isEqualTo(archives);
+    List<String> picocli =
+        Files.readAllLines(tmp.resolve("cl.log")).stream()
+            .filter(l -> l.contains(" picocli.CommandLine "))
+            .toList();
+    assertThat(picocli).singleElement().asString().contains("shared objects file");
+
+    // Without the archive (turned off): the same output, classes from the jar.
+    Run off =
+        privport(
+            Map.of(
+                "PRIVPORT_CDS",
+                "0",
+                "PRIVPORT_JAVA_OPTS",
+                "-Xlog:class+load=info:file=" + tmp.resolve("off.log")),
+            "render",
+            "80:8080");
+    assertThat(off.stdout()).isEqualTo(first.stdout());
+    assertThat(Files.readString(tmp.resolve("off.log")))
+        .contains("picocli.CommandLine source: file:");
+
+    // Unpacked where the path has a space: JDK 17 cannot match an archive there, so none is made.
+    Path spaced = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("with space"));
+    Run there =
+        run(Map.of(), List.of(spaced.resolve("bin/privport").toString(), "render", "80:8080"));
+    assertThat(there.exitCode()).as(there.stderr()).isZero();
+    assertThat(there.stdout()).isEqualTo(first.stdout());
+    assertThat(jsa(spaced.resolve("lib"))).isEmpty();
+
+    Run bad = privport(Map.of(), "render", "80:99999");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.stderr()).isEqualTo("privport: toPort must be a port in 1..65535, got 99999\n");
+  }
+
+  @Test
+  void aClassListTheJvmCannotDumpIsTriedOnceAndTheCommandStillRuns() throws Exception {
+    Path broken = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("broken"));
+    Path list = broken.resolve("lib/privport.classlist");
+    // Repeated lines crash JDK 17's dump: a hostile, or damaged, class list.
+    Files.writeString(list, Files.readString(list) + Files.readString(list));
+    Path cwd = Files.createDirectories(tmp.resolve("cwd"));
+    for (int i = 0; i < 2; i++) {
+      ProcessBuilder pb =
+          new ProcessBuilder(broken.resolve("bin/privport").toString(), "render", "80:8080")
+              .directory(cwd.toFile());
+      Process p = pb.start();
+      var out = Cmd.drain(p.getInputStream());
+      var err = Cmd.drain(p.getErrorStream());
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(err.join()).isZero();
+      assertThat(out.join()).isEqualTo(RedirectPlan.of(80, 8080).toNft());
+      assertThat(err.join()).isEmpty();
+    }
+    assertThat(jsa(broken.resolve("lib"))).isEmpty();
+    try (Stream<Path> files = Files.list(broken.resolve("lib"))) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .as("the failure is remembered, not retried on every run")
+          .anyMatch(n -> n.matches("privport-[0-9]+\\.failed"))
+          .noneMatch(n -> n.endsWith(".tmp"));
+    }
+    try (Stream<Path> files = Files.list(cwd)) {
+      assertThat(files).as("no JVM crash report left in the working directory").isEmpty();
+    }
+  }
+
+  @Test
+  void theLauncherWorksThroughALinkAndRefusesAnOldOrMissingJava() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("links"));
+    Files.createSymbolicLink(bin.resolve("pp"), home.resolve("bin/privport"));
+    Run linked = run(Map.of(), List.of(bin.resolve("pp").toString(), "--version"));
+    assertThat(linked.exitCode()).as(linked.stderr()).isZero();
+    assertThat(linked.stdout()).startsWith("privport ");
+
+    Run noJavaHome = privport(Map.of("JAVA_HOME", tmp.resolve("nojava").toString()), "--version");
+    assertThat(noJavaHome.exitCode()).isEqualTo(3);
+    assertThat(noJavaHome.stderr()).contains("has no bin/java");
+
+    // A Java 11 (its release file says so; the binary would not even be started).
+    Path old = tmp.resolve("jdk-11");
+    Files.createDirectories(old.resolve("bin"));
+    Files.writeString(old.resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
+    Files.writeString(old.resolve("bin/java"), "#!/bin/sh\nexit 99\n");
+    old.resolve("bin/java").toFile().setExecutable(true);
+    Run tooOld = privport(Map.of("JAVA_HOME", old.toString()), "--version");
+    assertThat(tooOld.exitCode()).isEqualTo(3);
+    assertThat(tooOld.stderr()).contains("Java 17 or later is needed").contains("11.0.2");
+
+    // No JAVA_HOME, and a PATH with the tools the launcher uses but no java.
+    Path tools = Files.createDirectories(tmp.resolve("tools"));
+    for (String tool :
+        List.of("sh", "ls", "sed", "dirname", "head", "cksum", "mkdir", "mv", "rm")) {
+      Files.createSymbolicLink(
+          tools.resolve(tool), dev.privport.core.Command.of(tool).locate().orElseThrow());
+    }
+    ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/privport").toString(), "-V");
+    pb.environment().remove("JAVA_HOME");
+    pb.environment().put("PATH", tools.toString());
+    Process p = pb.start();
+    var err = Cmd.drain(p.getErrorStream());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(3);
+    assertThat(err.join()).contains("Java 17 or later is needed: install it, or set JAVA_HOME");
+  }
+
+  @Test
+  void theCompletionScriptCompletesCommandsAndOptions() throws Exception {
+    Path script = home.resolve("share/bash-completion/completions/privport");
+    String bash =
+        "source '"
+            + script
+            + "' && complete -p privport"
+            + " && COMP_WORDS=(privport ins) COMP_CWORD=1 && _complete_privport"
+            + " && echo \"words: ${COMPREPLY[*]}\""
+            + " && COMP_WORDS=(privport install --no-) COMP_CWORD=2 && _complete_privport"
+            + " && echo \"options: ${COMPREPLY[*]}\"";
+    Run r = run(Map.of(), List.of("bash", "-c", bash));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout())
+        .contains("-F _complete_privport privport")
+        .contains("words: install\n")
+        .contains("options: --no-start\n");
+  }
+
+  @Test
+  void everyManPageRenders() throws Exception {
+    TreeSet<String> expected = new TreeSet<>(List.of("privport.1"));
+    new CommandLine(new Privport.All())
+        .getSubcommands()
+        .keySet()
+        .forEach(name -> expected.add("privport-" + name + ".1"));
+    Path man1 = home.resolve("share/man/man1");
+    TreeSet<String> pages = new TreeSet<>();
+    try (Stream<Path> files = Files.list(man1)) {
+      files.forEach(f -> pages.add(f.getFileName().toString()));
+    }
+    assertThat(pages).isEqualTo(expected);
+    for (String page : pages) {
+      Run r =
+          run(
+              Map.of("MANWIDTH", "80", "MAN_KEEP_FORMATTING", "0", "LC_ALL", "C"),
+              List.of("man", "--warnings", "-l", man1.resolve(page).toString()));
+      assertThat(r.exitCode()).as(page + ": " + r.stderr()).isZero();
+      assertThat(r.stderr()).as(page).isEmpty();
+      String name = page.substring(0, page.length() - 2);
+      // Bold and underline as overstrikes ("N\bN"), as man prints them to a pipe: plain text.
+      String text = r.stdout().replaceAll(".\b", "");
+      assertThat(text).as(page).contains("NAME", name + " - ", "SYNOPSIS");
+    }
+  }
+
+  /** The launcher applies and removes a plan in a namespace; traffic shows it. */
+  @Test
+  void theLauncherAppliesInANamespace() throws Exception {
+    Kernel.requireRoot();
+    Kernel.requireCommand("nft");
+    try (Netns ns = Netns.create("install");
+        Echo.Servers servers = ns.call(() -> new Echo.Servers(80, 8080))) {
+      List<String> prefix = List.of("ip", "netns", "exec", ns.name());
+      List<String> apply = new ArrayList<>(prefix);
+      apply.addAll(List.of(home.resolve("bin/privport").toString(), "apply", "80:8080"));
+      Run r = run(Map.of(), apply);
+      assertThat(r.exitCode()).as(r.stderr()).isZero();
+      assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=8080");
+      List<String> remove = new ArrayList<>(prefix);
+      remove.addAll(List.of(home.resolve("bin/privport").toString(), "remove", "80:8080"));
+      assertThat(run(Map.of(), remove).exitCode()).isZero();
+      assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=80");
+    }
+  }
+
+  private static List<Path> jsa(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".jsa")).sorted().toList();
+    }
+  }
+}

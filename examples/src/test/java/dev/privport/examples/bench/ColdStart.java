@@ -1,0 +1,269 @@
+package dev.privport.examples.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Cold start of the command line, measured side by side in one run: {@code java -version} against
+ * the unpacked archive's {@code bin/privport} (class-data-sharing archive on, and off), the jar run
+ * as {@code java -jar} (how the command line ran before the archive existed), {@code apply} in a
+ * network namespace, and {@code nft -f} for scale. The cases take turns in every round, so a
+ * machine busy with something else slows them alike; the table shows the median and the spread of
+ * the rounds, in wall time and in CPU time (user + system, from GNU time when installed).
+ *
+ * <p>Run it after {@code mvn package}, as root for the apply rows (JDK only, no class path):
+ *
+ * <pre>
+ * java examples/src/test/java/dev/privport/examples/bench/ColdStart.java [ARCHIVE.tar.gz] [ROUNDS]
+ * </pre>
+ */
+public final class ColdStart {
+  private static final String GNU_TIME = "/usr/bin/time";
+
+  private ColdStart() {}
+
+  /** One measured command. */
+  record Case(String name, List<String> argv, Map<String, String> env) {}
+
+  /** Wall and CPU time of one run, in milliseconds. */
+  record Sample(double wallMs, double cpuMs) {}
+
+  public static void main(String[] args) throws Exception {
+    Path archive = args.length > 0 ? Path.of(args[0]) : findArchive();
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 11;
+    Path tmp = Files.createTempDirectory("privport-coldstart-");
+    String ns = "ppinstall-cold-" + ProcessHandle.current().pid();
+    boolean netns = false;
+    try {
+      run(List.of("tar", "-xzf", archive.toString(), "-C", tmp.toString()), Map.of(), true);
+      Path home;
+      try (Stream<Path> top = Files.list(tmp)) {
+        home = top.filter(Files::isDirectory).findFirst().orElseThrow();
+      }
+      String privport = home.resolve("bin/privport").toString();
+      String jar = home.resolve("lib/privport.jar").toString();
+      String java = javaBinary();
+      // The first run makes the class-data-sharing archive; it is not one of the measured runs.
+      run(List.of(privport, "render", "80:8080"), Map.of(), true);
+      Path nft = tmp.resolve("plan.nft");
+      Files.writeString(
+          nft, run(List.of(privport, "render", "80:8080"), Map.of(), true), StandardCharsets.UTF_8);
+
+      List<Case> cases = new ArrayList<>();
+      cases.add(new Case("java -version", List.of(java, "-version"), Map.of()));
+      cases.add(
+          new Case("privport render 80:8080", List.of(privport, "render", "80:8080"), Map.of()));
+      cases.add(
+          new Case(
+              "privport render 80:8080, PRIVPORT_CDS=0",
+              List.of(privport, "render", "80:8080"),
+              Map.of("PRIVPORT_CDS", "0")));
+      cases.add(
+          new Case(
+              "java -jar privport.jar render 80:8080",
+              List.of(java, "-jar", jar, "render", "80:8080"),
+              Map.of()));
+      boolean root = "0".equals(run(List.of("id", "-u"), Map.of(), true).strip());
+      if (root) {
+        run(List.of("ip", "netns", "add", ns), Map.of(), true);
+        netns = true;
+        run(List.of("ip", "-n", ns, "link", "set", "lo", "up"), Map.of(), true);
+        List<String> in = List.of("ip", "netns", "exec", ns);
+        cases.add(new Case("ip netns exec NS true", concat(in, "true"), Map.of()));
+        cases.add(
+            new Case(
+                "privport apply 80:8080 (in NS)",
+                concat(in, privport, "apply", "--keep-flows", "80:8080"),
+                Map.of()));
+        cases.add(
+            new Case(
+                "java -jar privport.jar apply 80:8080 (in NS)",
+                concat(in, java, "-jar", jar, "apply", "--keep-flows", "80:8080"),
+                Map.of()));
+        cases.add(
+            new Case("nft -f plan.nft (in NS)", concat(in, "nft", "-f", nft.toString()), Map.of()));
+      }
+
+      Map<Case, List<Sample>> samples = new LinkedHashMap<>();
+      cases.forEach(c -> samples.put(c, new ArrayList<>()));
+      for (Case c : cases) {
+        measure(c); // warm the page cache; not counted
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (Case c : cases) {
+          samples.get(c).add(measure(c));
+        }
+      }
+      print(samples, rounds, root);
+    } finally {
+      if (netns) {
+        run(List.of("ip", "netns", "del", ns), Map.of(), false);
+      }
+      run(List.of("rm", "-rf", "--", tmp.toString()), Map.of(), false);
+    }
+  }
+
+  private static void print(Map<Case, List<Sample>> samples, int rounds, boolean root) {
+    System.out.printf(
+        Locale.ROOT,
+        "Cold start, %d rounds, cases in turn (%s, %d cores, load average %s)%n%n",
+        rounds,
+        System.getProperty("java.vm.version"),
+        Runtime.getRuntime().availableProcessors(),
+        loadAverage());
+    System.out.println(
+        "| command | wall, median | wall, spread | CPU, median | vs java -version (wall) | vs java -version (CPU) |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+    Sample base = null;
+    Map<String, Sample> medians = new LinkedHashMap<>();
+    for (Map.Entry<Case, List<Sample>> e : samples.entrySet()) {
+      List<Sample> s = e.getValue();
+      double wall = median(s.stream().mapToDouble(Sample::wallMs).toArray());
+      double cpu = median(s.stream().mapToDouble(Sample::cpuMs).toArray());
+      double min = s.stream().mapToDouble(Sample::wallMs).min().orElse(0);
+      double max = s.stream().mapToDouble(Sample::wallMs).max().orElse(0);
+      Sample m = new Sample(wall, cpu);
+      if (base == null) {
+        base = m;
+      }
+      medians.put(e.getKey().name(), m);
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %.0f ms | %.0f-%.0f ms | %s | %.1f x | %s |%n",
+          e.getKey().name(),
+          wall,
+          min,
+          max,
+          cpu < 0 ? "-" : String.format(Locale.ROOT, "%.0f ms", cpu),
+          wall / base.wallMs(),
+          cpu < 0 || base.cpuMs() <= 0
+              ? "-"
+              : String.format(Locale.ROOT, "%.1f x", cpu / base.cpuMs()));
+    }
+    System.out.println();
+    Sample render = medians.get("privport render 80:8080");
+    goal("privport render 80:8080 <= 3x java -version", render, base, 3);
+    if (root) {
+      goal(
+          "privport apply 80:8080 in a namespace <= 5x java -version",
+          medians.get("privport apply 80:8080 (in NS)"),
+          base,
+          5);
+    }
+  }
+
+  private static void goal(String what, Sample s, Sample base, double limit) {
+    double wall = s.wallMs() / base.wallMs();
+    System.out.printf(
+        Locale.ROOT,
+        "- %s: %.1f x wall (%s), %s CPU%n",
+        what,
+        wall,
+        wall <= limit ? "met" : "not met",
+        s.cpuMs() < 0 || base.cpuMs() <= 0
+            ? "-"
+            : String.format(
+                Locale.ROOT,
+                "%.1f x (%s)",
+                s.cpuMs() / base.cpuMs(),
+                s.cpuMs() / base.cpuMs() <= limit ? "met" : "not met"));
+  }
+
+  private static Sample measure(Case c) throws Exception {
+    boolean gnuTime = Files.isExecutable(Path.of(GNU_TIME));
+    Path cpuFile = gnuTime ? Files.createTempFile("privport-cpu-", ".txt") : null;
+    try {
+      List<String> argv = new ArrayList<>();
+      if (gnuTime) {
+        argv.addAll(List.of(GNU_TIME, "-o", cpuFile.toString(), "-f", "%U %S"));
+      }
+      argv.addAll(c.argv());
+      long start = System.nanoTime();
+      run(argv, c.env(), true);
+      double wall = (System.nanoTime() - start) / 1e6;
+      double cpu = -1;
+      if (gnuTime) {
+        String[] f = Files.readString(cpuFile).strip().split("\\s+");
+        String[] last = Arrays.copyOfRange(f, f.length - 2, f.length);
+        cpu = (Double.parseDouble(last[0]) + Double.parseDouble(last[1])) * 1000;
+      }
+      return new Sample(wall, cpu);
+    } finally {
+      if (cpuFile != null) {
+        Files.deleteIfExists(cpuFile);
+      }
+    }
+  }
+
+  /** Runs {@code argv} to its end; returns stdout. Output is read fully, so nothing blocks. */
+  private static String run(List<String> argv, Map<String, String> env, boolean check)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("timed out: " + argv);
+    }
+    if (check && p.exitValue() != 0) {
+      throw new IllegalStateException(argv + " exited " + p.exitValue() + ": " + out);
+    }
+    return out;
+  }
+
+  private static String javaBinary() {
+    String javaHome = System.getenv("JAVA_HOME");
+    if (javaHome != null && Files.isExecutable(Path.of(javaHome, "bin", "java"))) {
+      return Path.of(javaHome, "bin", "java").toString();
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, "java"))) {
+        return Path.of(dir, "java").toString();
+      }
+    }
+    throw new IllegalStateException("no java on the PATH (the launcher would fail too)");
+  }
+
+  private static Path findArchive() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("examples/target"))) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("privport-.*\\.tar\\.gz"))
+          .max(Comparator.comparing(Path::toString))
+          .orElseThrow(() -> new IllegalStateException("run mvn package first"));
+    }
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private static List<String> concat(List<String> prefix, String... rest) {
+    List<String> all = new ArrayList<>(prefix);
+    all.addAll(List.of(rest));
+    return all;
+  }
+}
