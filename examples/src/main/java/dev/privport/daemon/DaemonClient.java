@@ -23,7 +23,7 @@ public record DaemonClient(Path socket) {
 
   /** Asks the daemon to apply {@code plan} as the caller's plan (replacing the previous one). */
   public int apply(RedirectPlan plan, PrintWriter out, PrintWriter err) {
-    return call(new Wire.Request(Wire.Verb.APPLY, PlanText.format(plan)), out, err);
+    return call(new Wire.Request(Wire.Verb.APPLY, PlanText.text(plan)), out, err);
   }
 
   /**
@@ -32,7 +32,7 @@ public record DaemonClient(Path socket) {
    */
   public int remove(RedirectPlan plan, PrintWriter out, PrintWriter err) {
     return call(
-        new Wire.Request(Wire.Verb.REMOVE, plan == null ? "" : PlanText.format(plan)), out, err);
+        new Wire.Request(Wire.Verb.REMOVE, plan == null ? "" : PlanText.text(plan)), out, err);
   }
 
   /** Asks for the caller's plan and its live state; {@code all} (root): every user's. */

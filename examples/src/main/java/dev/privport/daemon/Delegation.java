@@ -163,7 +163,7 @@ public final class Delegation {
     String previous = state.read(peer.uid());
     ruleset.apply(plan);
     try {
-      state.save(peer.uid(), PlanText.format(plan));
+      state.save(peer.uid(), PlanText.text(plan));
     } catch (RuntimeException e) {
       // Nothing is left half-applied: put the kernel back to the stored plan.
       restoreKernel(peer.uid(), previous);
@@ -207,7 +207,7 @@ public final class Delegation {
     RedirectPlan plan = named(peer.uid(), keep);
     ruleset.apply(plan);
     try {
-      state.save(peer.uid(), PlanText.format(plan));
+      state.save(peer.uid(), PlanText.text(plan));
     } catch (RuntimeException e) {
       restoreKernel(peer.uid(), stored);
       throw e;
@@ -399,7 +399,7 @@ public final class Delegation {
         RedirectPlan plan = named(uid, keep);
         ruleset.apply(plan);
         if (keep.size() != stored.redirects().size()) {
-          state.save(uid, PlanText.format(plan));
+          state.save(uid, PlanText.text(plan));
         }
         keep.forEach(
             r ->

@@ -24,7 +24,7 @@ public final class PlanText {
   }
 
   /** The plan as plan-file text that {@link #parse} reads back to an equal plan. */
-  public static String format(RedirectPlan plan) {
+  public static String text(RedirectPlan plan) {
     StringBuilder out = new StringBuilder();
     plan.name().ifPresent(n -> out.append("name ").append(n).append('\n'));
     for (Redirect r : plan.redirects()) {

@@ -223,8 +223,8 @@ class CheckCommandTest {
     assertThat(fresh.get("directory").getAsString()).isEqualTo(rules.toString());
     assertThat(fresh.get("backend").getAsString()).isEqualTo("all");
     assertThat(fresh.get("fresh").getAsBoolean()).isTrue();
-    assertThat(fresh.getAsJsonObject("counts").get("fresh").getAsInt()).isEqualTo(8);
-    assertThat(fresh.getAsJsonArray("files")).hasSize(8);
+    assertThat(fresh.getAsJsonObject("counts").get("fresh").getAsInt()).isEqualTo(9);
+    assertThat(fresh.getAsJsonArray("files")).hasSize(9);
     assertThat(fresh.getAsJsonArray("skipped")).isEmpty();
     assertThat(err.toString()).isEmpty();
 

@@ -142,7 +142,7 @@ class PrivportCliTest {
             "-\t\tfib daddr type local tcp dport 80 counter redirect to :8080 comment \"tcp 80 -> 8080\"")
         .contains(
             "+\t\tfib daddr type local tcp dport 80 counter redirect to :8081 comment \"tcp 80 -> 8081\"")
-        .contains("6 of 8 files are stale (6 changed, 0 missing, 0 obsolete)");
+        .contains("6 of 9 files are stale (6 changed, 0 missing, 0 obsolete)");
 
     // Re-rendered: fresh again. A file deleted by hand: stale.
     assertThat(

@@ -45,7 +45,7 @@ class WireTest {
             "name u1000\n80:8080\n514:5514/udp ipv4-only incoming-only interface=eth0\n"
                 + "443:8443/tcp ipv6-only local-only\n",
             "test");
-    String text = PlanText.format(plan);
+    String text = PlanText.text(plan);
     assertThat(text)
         .isEqualTo(
             "name u1000\n80:8080/tcp\n514:5514/udp ipv4-only incoming-only interface=eth0\n"

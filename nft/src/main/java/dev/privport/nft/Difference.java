@@ -1,5 +1,7 @@
 package dev.privport.nft;
 
+import java.util.Locale;
+
 /**
  * One way a plan's live table differs from what the plan renders, such as {@code chain incoming:
  * policy drop, plan says accept}.
@@ -23,7 +25,7 @@ public record Difference(String object, String text) {
         .forEach(
             c -> {
               if (c < 0x20 || c == 0x7f) {
-                out.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+                out.append(String.format(Locale.ROOT, "\\u%04x", c));
               } else {
                 out.append((char) c);
               }

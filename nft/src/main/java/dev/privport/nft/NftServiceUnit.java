@@ -5,6 +5,7 @@ import dev.privport.core.Command;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.RedirectPlan;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -50,7 +51,9 @@ public record NftServiceUnit(RedirectPlan plan, ConfigFile unit, ConfigFile rule
     String name = plan.qualifiedName();
     ConfigFile rules = new ConfigFile(rulesPath(plan), new NftRenderer().render(plan));
     String text =
-        """
+        String.format(
+            Locale.ROOT,
+            """
         %s: loads %s at boot and after nftables reloads.
         # Rendered by privport; "privport install" puts it and %s in place.
         [Unit]
@@ -101,16 +104,15 @@ public record NftServiceUnit(RedirectPlan plan, ConfigFile unit, ConfigFile rule
 
         [Install]
         WantedBy=multi-user.target
-        """
-            .formatted(
-                marker(plan),
-                rules.path(),
-                rules.path(),
-                name,
-                NftRenderer.tableName(plan),
-                execLine(start(plan)),
-                execLine(reload(plan)),
-                execLine(stop(plan)));
+        """,
+            marker(plan),
+            rules.path(),
+            rules.path(),
+            name,
+            NftRenderer.tableName(plan),
+            execLine(start(plan)),
+            execLine(reload(plan)),
+            execLine(stop(plan)));
     return new NftServiceUnit(plan, new ConfigFile(unitPath(plan), text), rules);
   }
 
