@@ -348,7 +348,7 @@ class FirewalldExecutorKernelTest {
       FirewalldPolicies good = FIREWALLD.renderPolicies(plan, FirewalldKernelTest.LAB_HOST);
       String before = lab.host.sh("nft", "list", "table", "inet", "firewalld");
       String policiesBefore = firewalld.cmd("--permanent", "--get-policies").stdout();
-      // firewalld refuses a to-addr in a policy whose egress zone is HOST.
+      // firewalld refuses an unknown protocol in the second policy, after the first was written.
       List<Step> steps = new ArrayList<>(good.apply());
       steps.add(
           steps.size() - 1,
@@ -357,9 +357,9 @@ class FirewalldExecutorKernelTest {
                   "firewall-cmd",
                   "--permanent",
                   "--policy",
-                  "pp-web-in",
-                  "--add-rich-rule=rule family=\"ipv4\" forward-port port=\"82\" protocol=\"tcp\""
-                      + " to-port=\"8082\" to-addr=\"192.0.2.1\"")));
+                  "pp-web-lo",
+                  "--add-rich-rule=rule family=\"ipv4\" forward-port port=\"82\" protocol=\"bogus\""
+                      + " to-port=\"8082\"")));
       FirewalldPolicies bad = new FirewalldPolicies(steps, good.remove(), good.policyFiles());
       assertThatThrownBy(() -> executor.apply(bad))
           .isInstanceOfSatisfying(
@@ -368,7 +368,7 @@ class FirewalldExecutorKernelTest {
                 assertThat(e.reason()).isEqualTo(Reason.REJECTED);
                 assertThat(e.getMessage())
                     .doesNotContain("\n")
-                    .contains("INVALID_FORWARD")
+                    .contains("bogus")
                     .endsWith("previous configuration restored");
               });
       assertThat(state()).isEqualTo("running");
