@@ -4,6 +4,13 @@ import dev.privport.firewalld.FirewalldBus.ChainStruct;
 import dev.privport.firewalld.FirewalldBus.DirectSettings;
 import dev.privport.firewalld.FirewalldBus.RuleStruct;
 import dev.privport.firewalld.FirewalldException.Reason;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +19,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
@@ -153,6 +162,10 @@ public final class Firewalld implements AutoCloseable {
    */
   public synchronized FirewalldChange apply(FirewalldDirectRules rules) {
     DirectBatch want = DirectBatch.of(rules);
+    return locked(() -> applyDirect(want));
+  }
+
+  private FirewalldChange applyDirect(DirectBatch want) {
     calls = 0;
     requireRunning();
     DirectSettings before = call(configDirect::getSettings);
@@ -210,6 +223,10 @@ public final class Firewalld implements AutoCloseable {
    */
   public synchronized FirewalldChange remove(FirewalldDirectRules rules) {
     DirectBatch want = DirectBatch.of(rules);
+    return locked(() -> removeDirect(want));
+  }
+
+  private FirewalldChange removeDirect(DirectBatch want) {
     calls = 0;
     requireRunning();
     DirectSettings before = call(configDirect::getSettings);
@@ -254,7 +271,8 @@ public final class Firewalld implements AutoCloseable {
    * @throws FirewalldException on any failure, with firewalld's previous configuration in place
    */
   public synchronized FirewalldChange apply(FirewalldPolicies policies) {
-    return converge(PolicyBatch.forApply(policies));
+    PolicyBatch want = PolicyBatch.forApply(policies);
+    return locked(() -> converge(want));
   }
 
   /**
@@ -265,7 +283,8 @@ public final class Firewalld implements AutoCloseable {
    * @throws FirewalldException on any failure, with firewalld's previous configuration in place
    */
   public synchronized FirewalldChange remove(FirewalldPolicies policies) {
-    return converge(PolicyBatch.forRemove(policies));
+    PolicyBatch want = PolicyBatch.forRemove(policies);
+    return locked(() -> converge(want));
   }
 
   private FirewalldChange converge(PolicyBatch want) {
@@ -441,7 +460,64 @@ public final class Firewalld implements AutoCloseable {
     return new DirectSettings(c, r, passthroughsFrom.passthroughs);
   }
 
-  // ---- calls, reloads, errors ----
+  // ---- the lock, calls, reloads, errors ----
+
+  /** How long an operation waits for another privport process's operation on the same bus. */
+  private static final long LOCK_WAIT_NANOS = 120_000_000_000L;
+
+  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  /**
+   * Runs {@code op} holding a lock shared by every privport process and thread acting on this bus.
+   * Each operation reads, changes and writes firewalld's whole permanent configuration; two at once
+   * would each write back a copy without the other's plan. The file lives in {@code /run} (root's),
+   * else in the temporary directory, and is never followed through a symbolic link.
+   */
+  private <T> T locked(Supplier<T> op) {
+    Path file = lockFile();
+    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
+    jvm.lock(); // one FileChannel lock per JVM and file: threads queue here first
+    try (FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
+      FileLock lock;
+      while ((lock = channel.tryLock()) == null) {
+        if (System.nanoTime() > deadline) {
+          throw new FirewalldException(
+              Reason.FAILED,
+              "firewalld: another process has held "
+                  + file
+                  + " for over 120 s; not changing firewalld",
+              null);
+        }
+        Thread.sleep(20);
+      }
+      try {
+        return op.get();
+      } finally {
+        lock.release();
+      }
+    } catch (IOException e) {
+      throw new FirewalldException(
+          Reason.FAILED, "firewalld: cannot lock " + file + ": " + describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FirewalldException(Reason.FAILED, "firewalld: interrupted waiting for " + file, e);
+    } finally {
+      jvm.unlock();
+    }
+  }
+
+  private Path lockFile() {
+    Path run = Path.of("/run");
+    Path dir =
+        Files.isDirectory(run) && Files.isWritable(run)
+            ? run
+            : Path.of(System.getProperty("java.io.tmpdir"));
+    String id = Integer.toHexString(address.hashCode());
+    return dir.resolve("privport-firewalld-" + id + ".lock");
+  }
 
   /** Reloads; when firewalld refuses, runs {@code restore} and throws {@link Reason#REJECTED}. */
   private void reloadOr(Runnable restore) {

@@ -167,6 +167,79 @@ class FirewalldExecutorKernelTest {
     }
 
     @Test
+    void twoExecutorsApplyingAtOnceLoseNothing() throws Exception {
+      // Each executor reads, changes and writes the whole permanent direct configuration: without
+      // a lock shared by all of them, one's write would drop the other's plan.
+      RedirectPlan web = RedirectPlan.builder().name("web").tcp(80, 8080).build();
+      RedirectPlan alt = RedirectPlan.builder().name("alt").tcp(81, 8081).build();
+      try (Firewalld other = Firewalld.connect(busAddress())) {
+        for (int round = 0; round < 3; round++) {
+          var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+          try {
+            var a = pool.submit(() -> executor.apply(FIREWALLD.renderDirect(web)));
+            var b = pool.submit(() -> other.apply(FIREWALLD.renderDirect(alt)));
+            a.get();
+            b.get();
+          } finally {
+            pool.shutdown();
+          }
+          String permanent = firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout();
+          assertThat(permanent)
+              .as("round " + round)
+              .contains("--to-ports 8080")
+              .contains("--to-ports 8081");
+          executor.remove(FIREWALLD.renderDirect(web));
+          other.remove(FIREWALLD.renderDirect(alt));
+        }
+      }
+      reopened(new FirewalldChange(true, 0));
+    }
+
+    @Test
+    void anotherProcessFindsFirewalldThroughDbusSystemBusAddressAndNeitherLosesItsPlan()
+        throws Exception {
+      // Each executor reads, changes and writes the whole permanent direct configuration; only
+      // the lock shared by all privport processes keeps one from writing back a copy without the
+      // other's plan (which the other then reports as not loaded).
+      RedirectPlan web = RedirectPlan.builder().name("web").tcp(80, 8080).build();
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  ApplyFromEnvironment.class.getName(),
+                  "6")
+              .redirectError(Files.createTempFile("privport-fwbatch-", ".err").toFile());
+      pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", busAddress());
+      Process child = pb.start();
+      try {
+        var lines =
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(
+                    child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(lines.readLine()).isEqualTo("connected");
+        for (int round = 0; round < 6; round++) { // while the child applies its own plan
+          executor.apply(FIREWALLD.renderDirect(web));
+          executor.remove(FIREWALLD.renderDirect(web));
+        }
+        executor.apply(FIREWALLD.renderDirect(web));
+        String out = lines.lines().collect(java.util.stream.Collectors.joining("\n"));
+        assertThat(child.waitFor())
+            .as(out + Files.readString(pb.redirectError().file().toPath()))
+            .isZero();
+        assertThat(out).contains("applied through " + busAddress());
+      } finally {
+        child.destroyForcibly();
+        Files.deleteIfExists(pb.redirectError().file().toPath());
+      }
+      String permanent = firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout();
+      assertThat(permanent).contains("--to-ports 8080").contains("--to-ports 8081");
+      reopened(new FirewalldChange(true, 0));
+      assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
+      assertThat(fromClient("tcp", Lab.HOST_V4, 81)).isEqualTo("port=8081");
+    }
+
+    @Test
     void aRuleFirewalldRejectsLeavesNothingHalfApplied() {
       firewalld.cmd(permanent(FOREIGN_DIRECT)).orThrow();
       runner().run(Command.of("firewall-cmd", "--reload"));
