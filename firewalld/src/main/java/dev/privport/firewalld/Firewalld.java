@@ -20,11 +20,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
 import org.freedesktop.dbus.connections.impl.DBusConnectionBuilder;
+import org.freedesktop.dbus.errors.AccessDenied;
+import org.freedesktop.dbus.errors.NoReply;
+import org.freedesktop.dbus.errors.ServiceUnknown;
+import org.freedesktop.dbus.errors.Timeout;
 import org.freedesktop.dbus.exceptions.DBusException;
 import org.freedesktop.dbus.exceptions.DBusExecutionException;
 import org.freedesktop.dbus.interfaces.Properties;
@@ -67,6 +75,7 @@ public final class Firewalld implements AutoCloseable {
   /** Where the system bus listens when {@code DBUS_SYSTEM_BUS_ADDRESS} is not set. */
   public static final String DEFAULT_SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket";
 
+  private static final int CONNECT_TIMEOUT_MS = 3_000;
   private static final String POLICY_TARGET = "CONTINUE";
   private static final int POLICY_PRIORITY = -1;
 
@@ -128,15 +137,20 @@ public final class Firewalld implements AutoCloseable {
               + " dbus-java-transport-native-unixsocket (5.2.x) on the class path, missing: "
               + e.getMessage());
     }
-    DBusConnection connection;
-    try {
-      connection = DBusConnectionBuilder.forAddress(busAddress).withShared(false).build();
-    } catch (DBusException | RuntimeException e) {
-      throw new FirewalldException(
-          Reason.UNREACHABLE,
-          "firewalld: cannot reach the D-Bus system bus at " + busAddress + ": " + describe(e),
-          e);
+    if (busAddress.startsWith("unix:path=")) {
+      // Fail at once, and clearly, where dbus-java would retry for seconds.
+      Path socket = Path.of(busAddress.substring("unix:path=".length()).split(",", 2)[0]);
+      if (!Files.exists(socket)) {
+        throw new FirewalldException(
+            Reason.UNREACHABLE,
+            "firewalld: cannot reach the D-Bus system bus at "
+                + busAddress
+                + ": no socket "
+                + socket,
+            null);
+      }
     }
+    DBusConnection connection = build(busAddress);
     try {
       Firewalld firewalld = new Firewalld(busAddress, connection);
       firewalld.requireRunning();
@@ -148,6 +162,49 @@ public final class Firewalld implements AutoCloseable {
       }
       throw new FirewalldException(
           Reason.FAILED, "firewalld: on " + busAddress + ": " + describe(e), e);
+    }
+  }
+
+  /**
+   * Opens the connection on a daemon thread and waits a bounded time: a socket that accepts but
+   * never speaks D-Bus would otherwise block the caller for ever in the authentication.
+   */
+  private static DBusConnection build(String busAddress) {
+    FutureTask<DBusConnection> task =
+        new FutureTask<>(
+            () ->
+                DBusConnectionBuilder.forAddress(busAddress)
+                    .withShared(false)
+                    .transportConfig()
+                    .withTimeout(CONNECT_TIMEOUT_MS)
+                    .back()
+                    .build());
+    Thread thread = new Thread(task, "privport-dbus-connect");
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      return task.get(3L * CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      task.cancel(true);
+      throw new FirewalldException(
+          Reason.UNREACHABLE,
+          "firewalld: no D-Bus answer within "
+              + 3 * CONNECT_TIMEOUT_MS / 1000
+              + " s from "
+              + busAddress,
+          e);
+    } catch (ExecutionException e) {
+      throw new FirewalldException(
+          Reason.UNREACHABLE,
+          "firewalld: cannot reach the D-Bus system bus at "
+              + busAddress
+              + ": "
+              + describe(e.getCause()),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FirewalldException(
+          Reason.UNREACHABLE, "firewalld: interrupted connecting to " + busAddress, e);
     }
   }
 
@@ -580,9 +637,8 @@ public final class Firewalld implements AutoCloseable {
   }
 
   private FirewalldException translate(DBusExecutionException e) {
-    String type = e.getType() == null ? "" : e.getType();
     String text = describe(e);
-    if (type.endsWith(".ServiceUnknown") || type.endsWith(".NameHasNoOwner")) {
+    if (e instanceof ServiceUnknown) {
       return new FirewalldException(
           Reason.NOT_RUNNING,
           "firewalld is not running: nothing owns "
@@ -591,15 +647,19 @@ public final class Firewalld implements AutoCloseable {
               + address,
           e);
     }
-    if (type.endsWith(".AccessDenied")
+    if (e instanceof AccessDenied
         || text.startsWith("NOT_AUTHORIZED")
         || text.startsWith("ACCESS_DENIED")) {
       return new FirewalldException(
           Reason.DENIED, "firewalld refused access on " + address + ": " + text, e);
     }
-    if (type.endsWith(".Disconnected") || !connection.isConnected()) {
+    if (!connection.isConnected()) {
       return new FirewalldException(
           Reason.UNREACHABLE, "firewalld: lost the bus at " + address + ": " + text, e);
+    }
+    if (e instanceof NoReply || e instanceof Timeout) {
+      return new FirewalldException(
+          Reason.FAILED, "firewalld did not answer on " + address + ": " + text, e);
     }
     return new FirewalldException(Reason.FAILED, text, e);
   }

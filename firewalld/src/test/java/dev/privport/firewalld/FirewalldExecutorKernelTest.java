@@ -313,6 +313,22 @@ class FirewalldExecutorKernelTest {
                 assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE);
                 assertThat(e.getMessage()).doesNotContain("\n").contains(nowhere.toString());
               });
+      // A socket that accepts but never speaks D-Bus: bounded, not a hang.
+      Path silent = Files.createTempDirectory("privport-fwbatch-silent-").resolve("s.sock");
+      try (var server =
+          java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        server.bind(java.net.UnixDomainSocketAddress.of(silent));
+        assertThatThrownBy(() -> Firewalld.connect("unix:path=" + silent))
+            .isInstanceOfSatisfying(
+                FirewalldException.class,
+                e -> {
+                  assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE);
+                  assertThat(e.getMessage())
+                      .isEqualTo("firewalld: no D-Bus answer within 9 s from unix:path=" + silent);
+                });
+      } finally {
+        Files.deleteIfExists(silent);
+      }
       // A bus without firewalld on it.
       Path dir = Files.createTempDirectory("privport-fwbatch-bus-");
       String address = "unix:path=" + dir.resolve("bus.sock");
