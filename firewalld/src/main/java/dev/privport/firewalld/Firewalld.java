@@ -68,8 +68,8 @@ import org.freedesktop.dbus.types.Variant;
  *       reloaded, and a {@link FirewalldException} with {@link Reason#REJECTED} names the cause.
  * </ul>
  *
- * Not thread-safe across instances acting on the same firewalld; one instance serialises its own
- * calls.
+ * Operations on one bus, from any thread or privport process, run one at a time (a lock file, see
+ * {@code locked}); without it, two would each write back a copy without the other's plan.
  */
 public final class Firewalld implements AutoCloseable {
   /** Where the system bus listens when {@code DBUS_SYSTEM_BUS_ADDRESS} is not set. */
