@@ -566,14 +566,24 @@ public final class Firewalld implements AutoCloseable {
     }
   }
 
+  /**
+   * The lock's file: {@code /run/privport-firewalld.lock} for the system bus; beside the socket for
+   * a bus at another path (a private bus's directory, removed with it); else in the temporary
+   * directory.
+   */
   private Path lockFile() {
     Path run = Path.of("/run");
-    Path dir =
-        Files.isDirectory(run) && Files.isWritable(run)
-            ? run
-            : Path.of(System.getProperty("java.io.tmpdir"));
+    if (address.equals(DEFAULT_SYSTEM_BUS) && Files.isWritable(run)) {
+      return run.resolve("privport-firewalld.lock");
+    }
+    if (address.startsWith("unix:path=")) {
+      Path socket = Path.of(address.substring("unix:path=".length()).split(",", 2)[0]);
+      if (socket.getParent() != null && Files.isWritable(socket.getParent())) {
+        return socket.resolveSibling(socket.getFileName() + ".privport-lock");
+      }
+    }
     String id = Integer.toHexString(address.hashCode());
-    return dir.resolve("privport-firewalld-" + id + ".lock");
+    return Path.of(System.getProperty("java.io.tmpdir"), "privport-firewalld-" + id + ".lock");
   }
 
   /** Reloads; when firewalld refuses, runs {@code restore} and throws {@link Reason#REJECTED}. */
