@@ -13,16 +13,23 @@ import java.util.List;
  * A separate JVM for what cannot happen inside the test JVM: run without CAP_NET_ADMIN ({@code
  * permission}), or with no file descriptor left for a netlink socket ({@code netlink}, where
  * libnftables itself would call exit()), or run a broken script where no temporary directory exists
- * ({@code line}). Prints {@code reason=...} and {@code survived}. Its lock lives in a temporary
- * state directory, removed at the end, never in the host's {@code /run/privport}.
+ * ({@code line}). Prints {@code reason=...} and {@code survived}. Its lock lives in {@code
+ * -Dprivport.state.dir} or else a temporary state directory removed at the end, never in the host's
+ * {@code /run/privport}.
  */
 public final class NftablesProbeMain {
   private NftablesProbeMain() {}
 
   public static void main(String[] args) throws IOException, ClassNotFoundException {
     List<FileInputStream> hog = new ArrayList<>();
-    Path stateDir = Files.createTempDirectory("privport-probe-");
-    StateDirectory state = StateDirectory.at(stateDir.resolve("state"));
+    // -Dprivport.state.dir if the caller gives one (with java.io.tmpdir gone, say), else a
+    // temporary one
+    Path stateDir =
+        System.getProperty(StateDirectory.PROPERTY) == null
+            ? Files.createTempDirectory("privport-probe-")
+            : null;
+    StateDirectory state =
+        stateDir == null ? StateDirectory.standard() : StateDirectory.at(stateDir.resolve("state"));
     try {
       if (args[0].equals("netlink")) {
         // Load the library and every class the failure path needs while descriptors remain.
@@ -67,9 +74,11 @@ public final class NftablesProbeMain {
       for (FileInputStream f : hog) {
         f.close();
       }
-      try (var files = Files.walk(stateDir)) {
-        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(f);
+      if (stateDir != null) {
+        try (var files = Files.walk(stateDir)) {
+          for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(f);
+          }
         }
       }
     }
