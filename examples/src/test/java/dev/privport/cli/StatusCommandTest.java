@@ -6,11 +6,16 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.privport.nft.StateDirectory;
+import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Echo;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -38,19 +43,33 @@ class StatusCommandTest {
   private static final String[] MAPPED = {"20000-20009:30000", "--incoming-only"};
 
   private Netns ns;
+  private Path stateDir;
+  private String stateProperty;
 
   record Run(int exitCode, String stdout, String stderr) {}
 
   @BeforeAll
-  void start() {
+  void start() throws IOException {
     Kernel.requireRoot();
     Kernel.requireCommand("nft");
     ns = Netns.create();
+    // apply runs in this JVM: its lock goes to a directory of the test's own, not /run/privport
+    stateDir = Files.createTempDirectory("privport-status-");
+    stateProperty =
+        System.setProperty(StateDirectory.PROPERTY, stateDir.resolve("state").toString());
   }
 
   @AfterAll
   void stop() {
     if (ns != null) ns.close();
+    if (stateDir != null) {
+      if (stateProperty == null) {
+        System.clearProperty(StateDirectory.PROPERTY);
+      } else {
+        System.setProperty(StateDirectory.PROPERTY, stateProperty);
+      }
+      Cmd.run("rm", "-rf", "--", stateDir.toString());
+    }
   }
 
   @BeforeEach

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.nft.Nftables;
+import dev.privport.nft.StateDirectory;
 import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Echo;
 import dev.privport.testkit.Kernel;
@@ -151,7 +152,7 @@ class DaemonKernelTest {
   void aPortAnotherUserOrAnAdminHoldsIsRefusedNamingTheHolder() {
     ns.run(
         () -> {
-          try (Nftables nft = Nftables.open()) {
+          try (Nftables nft = Nftables.open(StateDirectory.at(home.resolve("nft-state")))) {
             nft.apply(RedirectPlan.builder().name("web").tcp(82, 9082).build());
           }
         });
@@ -426,6 +427,8 @@ class DaemonKernelTest {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1",
         "-XX:-UsePerfData",
+        // the executor's lock in a directory of the test's own, never the host's /run/privport
+        "-D" + StateDirectory.PROPERTY + "=" + home.resolve("nft-state"),
         "-cp",
         classpath);
   }

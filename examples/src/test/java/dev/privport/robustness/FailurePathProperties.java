@@ -8,8 +8,13 @@ import dev.privport.iptables.IptablesRenderer;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.NftablesException;
+import dev.privport.nft.StateDirectory;
+import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,13 +40,16 @@ class FailurePathProperties {
   private static Netns nftNs;
   private static Netns iptablesNs;
   private static Nftables nft;
+  private static Path stateDir;
 
   static final String FOREIGN_NFT = Fixtures.FOREIGN_NFT;
 
   @BeforeContainer
-  static void start() {
+  static void start() throws IOException {
     nftNs = Netns.create();
-    nft = nftNs.call(Nftables::open);
+    // a state directory of the test's own: never the host's /run/privport
+    stateDir = Files.createTempDirectory("privport-failure-");
+    nft = nftNs.call(() -> Nftables.open(StateDirectory.at(stateDir.resolve("state"))));
     iptablesNs = Netns.create();
   }
 
@@ -50,6 +58,7 @@ class FailurePathProperties {
     if (nft != null) nft.close();
     if (nftNs != null) nftNs.close();
     if (iptablesNs != null) iptablesNs.close();
+    if (stateDir != null) Cmd.run("rm", "-rf", "--", stateDir.toString());
   }
 
   @Provide

@@ -22,15 +22,25 @@ final class Libc {
     long write(int fd, @In byte[] buf, @size_t long count);
   }
 
-  private static Native bound;
+  private static volatile Native bound;
 
   private Libc() {}
 
-  static synchronized Native get() {
-    if (bound == null) {
-      bound = LibraryLoader.create(Native.class).load("c");
+  /**
+   * The binding, made once. It may be jnr-ffi's first use, so it loads like libnftables does (the
+   * default locale switched to ROOT, under the executor's lock: see {@link
+   * NftContext#withRootFormatLocale}); the same lock, not this class's monitor, guards it, because
+   * {@link NftContext#open} calls here while holding it.
+   */
+  static Native get() {
+    Native c = bound;
+    if (c == null) {
+      c =
+          NftContext.withRootFormatLocale(
+              () -> bound != null ? bound : LibraryLoader.create(Native.class).load("c"));
+      bound = c;
     }
-    return bound;
+    return c;
   }
 
   /** An anonymous in-memory file holding {@code content}, or -1 when none can be made. */

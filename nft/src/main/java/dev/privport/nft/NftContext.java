@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jnr.ffi.LibraryLoader;
@@ -114,13 +116,36 @@ final class NftContext implements AutoCloseable {
                 });
       }
       try {
-        loaded = LibraryLoader.create(LibNftables.class).failImmediately().load(soname);
+        loaded =
+            withRootFormatLocale(
+                () -> LibraryLoader.create(LibNftables.class).failImmediately().load(soname));
         loadedName = soname;
         return loaded;
       } catch (LinkageError | RuntimeException e) {
         throw loadFailure(soname, e);
       }
     } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /**
+   * Runs {@code load}, a jnr-ffi library load, with the default FORMAT locale set to {@link
+   * Locale#ROOT}. On its first use jnr-ffi loads jffi's native stub, whose name jffi formats with
+   * {@code String.format} in the default locale: under {@code ar-EG} or {@code th-TH-u-nu-thai} it
+   * looks for {@code libjffi-١.٢.so}, finds no such entry in its jar, and jnr-ffi stays unusable
+   * for the JVM's life ("could not load FFI provider"). Every load goes through here holding {@link
+   * #LOCK}, so the switch never interleaves with itself; only the FORMAT category changes, and it
+   * is put back at once.
+   */
+  static <T> T withRootFormatLocale(Supplier<T> load) {
+    LOCK.lock();
+    Locale format = Locale.getDefault(Locale.Category.FORMAT);
+    try {
+      Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
+      return load.get();
+    } finally {
+      Locale.setDefault(Locale.Category.FORMAT, format);
       LOCK.unlock();
     }
   }
@@ -150,12 +175,27 @@ final class NftContext implements AutoCloseable {
             .reduce((first, last) -> last)
             .orElse(null);
     if (jffi != null || all.contains("could not load FFI provider")) {
+      String why = withoutStackTrace(jffi != null ? jffi : all);
+      Matcher localized = LOCALIZED_STUB.matcher(why);
+      if (localized.find()) {
+        // Only when jnr-ffi was first used outside privport: privport's own loads format in ROOT.
+        return new NftablesException(
+            NftablesException.Reason.FFI_UNAVAILABLE,
+            "jnr-ffi cannot start its native stub (jffi), so "
+                + soname
+                + " cannot be loaded: jffi looked for "
+                + localized.group()
+                + ", a name it formatted with the digits of the default locale "
+                + Locale.getDefault(Locale.Category.FORMAT).toLanguageTag()
+                + ", because jnr-ffi was first used before privport loaded it; start Java with"
+                + " -Duser.language=en, or load libnftables first");
+      }
       return new NftablesException(
           NftablesException.Reason.FFI_UNAVAILABLE,
           "jnr-ffi cannot start its native stub (jffi), so "
               + soname
               + " cannot be loaded: "
-              + oneLine(jffi != null ? jffi : all)
+              + why
               + " (jffi unpacks it into java.io.tmpdir="
               + System.getProperty("java.io.tmpdir")
               + ", then /tmp, then the current directory; -Djffi.extract.dir=DIR names a writable"
@@ -232,6 +272,17 @@ final class NftContext implements AutoCloseable {
       // classes failing to initialise)
     }
     return "";
+  }
+
+  /** jffi's stub name with a digit other than ASCII's, as a non-ROOT default locale formats it. */
+  private static final Pattern LOCALIZED_STUB =
+      Pattern.compile("libjffi-[^\\s,\\]]*[^\\x00-\\x7F][^\\s,\\]]*\\.so");
+
+  /** jffi puts a whole stack trace into its message: keep the text before the first frame. */
+  private static String withoutStackTrace(String message) {
+    String line = oneLine(message);
+    Matcher frame = Pattern.compile("\\s+at [\\w$.]+\\(").matcher(line);
+    return (frame.find() ? line.substring(0, frame.start()) : line).strip();
   }
 
   private static String oneLine(String s) {

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Netns;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,9 +40,10 @@ class NftDriftTest {
 
   private Netns ns;
   private Nftables nft;
+  private Path stateDir;
 
   @BeforeAll
-  void start() {
+  void start() throws IOException {
     Kernel.requireRoot();
     Kernel.requireCommand("nft");
     Kernel.require(
@@ -49,7 +52,9 @@ class NftDriftTest {
             || Files.exists(Path.of("/usr/lib/libnftables.so.1")),
         "libnftables.so.1 is not installed (Debian: apt-get install libnftables1)");
     ns = Netns.create();
-    nft = ns.call(Nftables::open);
+    // a state directory of the test's own: never the host's /run/privport
+    stateDir = Files.createTempDirectory("privport-drift-");
+    nft = ns.call(() -> Nftables.open(StateDirectory.at(stateDir.resolve("state"))));
   }
 
   @AfterAll
@@ -58,6 +63,7 @@ class NftDriftTest {
       if (nft != null) nft.close();
     } finally {
       if (ns != null) ns.close();
+      if (stateDir != null) Cmd.run("rm", "-rf", "--", stateDir.toString());
     }
   }
 

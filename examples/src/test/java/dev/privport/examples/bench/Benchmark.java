@@ -8,6 +8,7 @@ import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.iptables.IptablesRenderer;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
+import dev.privport.nft.StateDirectory;
 import dev.privport.testkit.Cmd;
 import dev.privport.testkit.Echo;
 import dev.privport.testkit.FirewalldDaemon;
@@ -165,8 +166,9 @@ public final class Benchmark {
     try (Netns ns = Netns.create();
         Netns fwNs = Netns.create();
         FirewalldDaemon fw = FirewalldDaemon.start(fwNs)) {
-      Nftables nft = ns.call(Nftables::open);
       Path dir = Files.createTempDirectory("privport-bench-");
+      // the executor's lock in the benchmark's own directory, never the host's /run/privport
+      Nftables nft = ns.call(() -> Nftables.open(StateDirectory.at(dir.resolve("state"))));
       for (int n : new int[] {1, 100, 1_000, 10_000}) {
         RedirectPlan plan = plan(n);
         String script = plan.toNft();
