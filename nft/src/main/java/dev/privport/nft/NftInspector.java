@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Compares libnftables' JSON listing of a plan's table with what {@link NftRenderer} renders for
@@ -64,13 +65,19 @@ final class NftInspector {
     String table = NftRenderer.tableName(plan);
     JsonObject root;
     try {
-      JsonElement parsed = NftJson.parse(json);
-      if (!(parsed instanceof JsonObject o) || !(o.get("nftables") instanceof JsonArray)) {
-        throw new JsonParseException("no \"nftables\" array at the top");
-      }
-      root = o;
+      root = root(json);
     } catch (JsonParseException e) {
-      throw malformed(table, e, textListing);
+      // libnftables 1.0.6 prints a flagged table's "flags" from freed memory; when those bytes
+      // break the JSON, blank that one value (the text listing then gives the flags) and retry.
+      String blanked = FREED_FLAGS.matcher(json).replaceFirst("$1\"?\"$2");
+      if (blanked.equals(json)) {
+        throw malformed(table, e, textListing);
+      }
+      try {
+        root = root(blanked);
+      } catch (JsonParseException again) {
+        throw malformed(table, e, textListing);
+      }
     }
     Live live = Live.read(root.getAsJsonArray("nftables"));
     Planned planned = Planned.of(plan);
@@ -106,6 +113,19 @@ final class NftInspector {
     }
     List<RedirectRule> missing = plan.rules().stream().filter(r -> !seen.contains(r)).toList();
     return new PlanStatus(plan, true, rules, missing, extra, unrecognised, differences);
+  }
+
+  /** The table object's "flags" value up to the end of the table object (the first one only). */
+  private static final Pattern FREED_FLAGS =
+      Pattern.compile(
+          "(\\{\"table\": \\{[^{}]*?\"flags\": ).*?(\\}\\}(?:, \\{\"|\\]\\}))", Pattern.DOTALL);
+
+  private static JsonObject root(String json) {
+    JsonElement parsed = NftJson.parse(json);
+    if (!(parsed instanceof JsonObject o) || !(o.get("nftables") instanceof JsonArray)) {
+      throw new JsonParseException("no \"nftables\" array at the top");
+    }
+    return o;
   }
 
   private static NftablesException malformed(
