@@ -423,8 +423,9 @@ class TrialProcessTest {
   @Test
   void withNowhereToUnpackJnrFfisStubTheErrorIsOneLineNamingIt() throws Exception {
     Kernel.requireCommand("unshare", "mount");
-    // A private mount namespace: /tmp a read-only tmpfs, java.io.tmpdir missing, and the current
-    // directory /proc, so jffi finds nowhere to unpack its native stub.
+    // A private mount namespace: /tmp read-only (a bind mount, so a build or class path that lives
+    // under /tmp stays readable), java.io.tmpdir missing, and the current directory /proc, so jffi
+    // finds nowhere to unpack its native stub.
     List<String> argv =
         new ArrayList<>(
             List.of(
@@ -436,7 +437,7 @@ class TrialProcessTest {
                 "-m",
                 "sh",
                 "-c",
-                "mount -t tmpfs -o ro tmpfs /tmp && cd /proc && exec \"$@\"",
+                "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && cd /proc && exec \"$@\"",
                 "sh"));
     argv.addAll(java(List.of("-Djava.io.tmpdir=/nonexistent"), "status", "80:8080"));
     Cmd.Result r = Cmd.run(argv, "");
