@@ -2,11 +2,12 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.fixtures.NftFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -101,7 +102,7 @@ class CliProcessTest {
   @BeforeEach
   void empty() {
     ns.sh("nft", "flush", "ruleset");
-    Fixtures.forgetFlows(ns);
+    Flows.forget(ns);
   }
 
   private String local80() {
@@ -171,7 +172,7 @@ class CliProcessTest {
    */
   @Test
   void applyAndRemoveMoveAUdpSenderThatNeverPauses() throws Exception {
-    Fixtures.statefulHost(ns);
+    NftFixtures.statefulHost(ns);
     try (Echo.UdpFlow to80 = ns.call(() -> new Echo.UdpFlow("127.0.0.1", 80, 5140));
         Echo.UdpFlow to81 = ns.call(() -> new Echo.UdpFlow("127.0.0.1", 81, 5141))) {
       assertThat(to80.exchange()).isEqualTo("port=80");

@@ -2,11 +2,11 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ class LocaleProcessTest {
   @BeforeEach
   void empty() throws IOException {
     ns.sh("nft", "flush", "ruleset");
-    Fixtures.forgetFlows(ns);
+    Flows.forget(ns);
     state =
         Files.createTempDirectory(
             "fixes-state",
@@ -108,7 +108,7 @@ class LocaleProcessTest {
     CliProcessTest.Run remove = privport(locale, "remove", "80:8080");
     assertThat(remove.exitCode()).as(remove.stdout() + remove.stderr()).isZero();
     assertThat(tablePresent()).isFalse();
-    Fixtures.forgetFlows(ns);
+    Flows.forget(ns);
     assertThat(local80()).as("no redirect left").isEqualTo("port=80");
   }
 }

@@ -2,11 +2,11 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -151,7 +151,7 @@ class TrialProcessTest {
   @BeforeEach
   void empty() throws IOException {
     ns.sh("nft", "flush", "ruleset");
-    Fixtures.forgetFlows(ns);
+    Flows.forget(ns);
     state =
         Files.createTempDirectory(
             "nfttrial-state",
