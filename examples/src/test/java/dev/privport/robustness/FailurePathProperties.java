@@ -12,7 +12,7 @@ import dev.privport.nft.StateDirectory;
 import dev.privport.testkit.fixtures.IptablesFixtures;
 import dev.privport.testkit.fixtures.NftFixtures;
 import dev.privport.testkit.lab.Netns;
-import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +59,7 @@ class FailurePathProperties {
     if (nft != null) nft.close();
     if (nftNs != null) nftNs.close();
     if (iptablesNs != null) iptablesNs.close();
-    if (stateDir != null) Cmd.run("rm", "-rf", "--", stateDir.toString());
+    TempDirs.delete(stateDir);
   }
 
   @Provide
