@@ -1,7 +1,6 @@
 package dev.privport.core;
 
 import com.google.common.collect.ImmutableList;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -142,25 +141,8 @@ public record ConntrackCleanup(List<Command> commands) {
     return out.toString();
   }
 
-  /**
-   * Runs one command for {@link #execute}: its exit status and what it printed (stdout and stderr).
-   */
-  @FunctionalInterface
-  public interface Runner {
-    /** Exit status and output of {@code command}; status 127 when the program cannot be started. */
-    Command.Outcome run(Command command);
-
-    /** Runs commands as child processes of this JVM, in its network namespace. */
-    static Runner subprocess() {
-      return command ->
-          command
-              .runLocally(Duration.ofMinutes(1))
-              .orElseGet(() -> new Command.Outcome(127, "cannot run " + command.toShell()));
-    }
-  }
-
   /** Success, or conntrack's exit 1 for "0 flow entries have been deleted". */
-  private static boolean succeeded(Command.Outcome outcome) {
+  private static boolean succeeded(CommandRunner.Outcome outcome) {
     return outcome.exitStatus() == 0
         || (outcome.exitStatus() == 1 && outcome.output().contains(NOTHING_DELETED));
   }
@@ -168,11 +150,12 @@ public record ConntrackCleanup(List<Command> commands) {
   /**
    * Runs the commands with {@code runner}.
    *
-   * @throws IllegalStateException naming the first command that failed and what it printed
+   * @throws IllegalStateException naming the first command that failed and what it printed (a
+   *     {@link CommandException} when conntrack cannot run at all)
    */
-  public void execute(Runner runner) {
+  public void execute(CommandRunner runner) {
     for (Command c : commands) {
-      Command.Outcome r = runner.run(c);
+      CommandRunner.Outcome r = runner.run(c);
       if (!succeeded(r)) {
         throw new IllegalStateException(
             c.toShell() + " exited " + r.exitStatus() + ": " + r.output().strip());

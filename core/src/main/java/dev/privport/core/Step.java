@@ -68,48 +68,48 @@ public record Step(Command command, Optional<Command> guard, Kind kind) {
     };
   }
 
-  /** Runs commands for {@link #execute}: returns the exit status of one argv. */
-  @FunctionalInterface
-  public interface Runner {
-    int run(Command command);
-  }
-
   /** Executes {@code steps} in order with {@code runner}; the first failing command stops them. */
-  public static void executeAll(List<Step> steps, Runner runner) {
+  public static void executeAll(List<Step> steps, CommandRunner runner) {
     steps.forEach(s -> s.execute(runner));
   }
 
   /**
    * Executes the step with {@code runner}, honouring the guard.
    *
-   * @throws IllegalStateException if the command itself fails (a guard's failure is an answer)
+   * @throws IllegalStateException if the command itself fails (a guard's failure is an answer), or
+   *     a {@link CommandException} when the command or a guard cannot run at all
    */
-  public void execute(Runner runner) {
+  public void execute(CommandRunner runner) {
     switch (kind) {
       case ALWAYS -> mustRun(runner);
       case UNLESS -> {
-        if (runner.run(guard.orElseThrow()) != 0) {
+        if (!runner.run(guard.orElseThrow()).ok()) {
           mustRun(runner);
         }
       }
       case IF -> {
-        if (runner.run(guard.orElseThrow()) == 0) {
+        if (runner.run(guard.orElseThrow()).ok()) {
           mustRun(runner);
         }
       }
       case WHILE -> {
         // Bounded: a guard that keeps succeeding after its command would otherwise loop forever.
-        for (int i = 0; i < 1000 && runner.run(guard.orElseThrow()) == 0; i++) {
+        for (int i = 0; i < 1000 && runner.run(guard.orElseThrow()).ok(); i++) {
           mustRun(runner);
         }
       }
     }
   }
 
-  private void mustRun(Runner runner) {
-    int status = runner.run(command);
-    if (status != 0) {
-      throw new IllegalStateException(command.toShell() + " exited " + status);
+  private void mustRun(CommandRunner runner) {
+    CommandRunner.Outcome outcome = runner.run(command);
+    if (!outcome.ok()) {
+      String said = outcome.output().strip().lines().findFirst().orElse("");
+      throw new IllegalStateException(
+          command.toShell()
+              + " exited "
+              + outcome.exitStatus()
+              + (said.isEmpty() ? "" : ": " + said));
     }
   }
 }

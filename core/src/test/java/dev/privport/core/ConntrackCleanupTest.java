@@ -3,7 +3,7 @@ package dev.privport.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
+import dev.privport.testkit.process.RecordingRunner;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -64,19 +64,16 @@ class ConntrackCleanupTest {
 
   @Test
   void nothingToDeleteIsSuccessAndEveryCommandRuns() {
-    List<Command> ran = new ArrayList<>();
     ConntrackCleanup cleanup =
         ConntrackCleanup.forPlan(RedirectPlan.builder().udp(162, 1162).udp(514, 5514).build());
-    cleanup.execute(
-        c -> {
-          ran.add(c);
-          return c.argv().contains("162")
-              ? new Command.Outcome(
-                  0, "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.\n")
-              : new Command.Outcome(
-                  1, "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n");
-        });
-    assertThat(ran).isEqualTo(cleanup.commands());
+    RecordingRunner runner =
+        RecordingRunner.scripted(
+            RecordingRunner.exit(
+                0, "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.\n"),
+            RecordingRunner.exit(
+                1, "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n"));
+    cleanup.execute(runner);
+    assertThat(runner.commands()).isEqualTo(cleanup.commands());
   }
 
   @Test
@@ -86,26 +83,35 @@ class ConntrackCleanupTest {
     assertThatThrownBy(
             () ->
                 cleanup.execute(
-                    c ->
-                        new Command.Outcome(
+                    RecordingRunner.scripted(
+                        RecordingRunner.exit(
                             1,
-                            "conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n")))
+                            "conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n"))))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(
             "conntrack -D -p udp --orig-port-dst 514 exited 1: conntrack v1.4.7 (conntrack-tools): Operation failed: "
                 + "sorry, you must be root or get CAP_NET_ADMIN capability to do this");
     assertThatThrownBy(
             () ->
-                cleanup.execute(c -> new Command.Outcome(127, "Cannot run program \"conntrack\"")))
+                cleanup.execute(
+                    RecordingRunner.scripted(
+                        RecordingRunner.exit(127, "sh: 1: conntrack: not found\n"))))
         .hasMessageContaining("exited 127");
   }
 
   @Test
-  void theSubprocessRunnerReportsAMissingProgramAs127() {
-    Command.Outcome r =
-        ConntrackCleanup.Runner.subprocess().run(Command.of("privport-no-such-program-x"));
-    assertThat(r.exitStatus()).isEqualTo(127);
-    assertThat(r.output()).contains("privport-no-such-program-x");
+  void aConntrackThatCannotRunStopsTheCleanupNamingIt() {
+    ConntrackCleanup cleanup =
+        ConntrackCleanup.forPlan(RedirectPlan.builder().udp(162, 1162).udp(514, 5514).build());
+    RecordingRunner runner =
+        RecordingRunner.answering(
+            c -> {
+              throw new CommandException(c, "cannot start " + c.toShell() + ": not found", null);
+            });
+    assertThatThrownBy(() -> cleanup.execute(runner))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cannot start conntrack -D -p udp --orig-port-dst 162: not found");
+    assertThat(runner.commands()).hasSize(1);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.privport.cli;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
+import dev.privport.core.SubprocessRunner;
 import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
@@ -46,7 +47,7 @@ final class FlowOptions {
             + ports
             + " that began earlier keep their old path while they"
             + " keep sending: ";
-    if (cleanup.commands().get(0).locate().isEmpty()) {
+    if (SubprocessRunner.locate(cleanup.commands().get(0).program()).isEmpty()) {
       err.println(
           stale
               + "conntrack is not installed (Debian, Ubuntu: apt-get install conntrack;"
@@ -54,7 +55,7 @@ final class FlowOptions {
       return;
     }
     try {
-      cleanup.execute(ConntrackCleanup.Runner.subprocess());
+      cleanup.execute(SubprocessRunner.create());
       out.println("cleared tracked UDP flows to " + ports + ": senders follow the change now");
     } catch (IllegalStateException e) {
       err.println(stale + e.getMessage());

@@ -1,7 +1,9 @@
 package dev.privport.cli;
 
 import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.SubprocessRunner;
 import dev.privport.nft.NftServiceUnit;
 import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
@@ -91,9 +93,8 @@ final class InstallCommand implements Callable<Integer> {
     argv[0] = "systemctl";
     System.arraycopy(args, 0, argv, 1, args.length);
     Command c = Command.of(argv);
-    Command.Outcome o =
-        c.runLocally(Duration.ofSeconds(90))
-            .orElseThrow(() -> new IllegalStateException(c.toShell() + " did not finish"));
+    // A systemctl that cannot start or hangs throws CommandException, naming it and the cause.
+    CommandRunner.Outcome o = SubprocessRunner.create().withTimeout(Duration.ofSeconds(90)).run(c);
     if (o.exitStatus() != 0) {
       throw new IllegalStateException(
           c.toShell()

@@ -1,7 +1,7 @@
 package dev.privport.cli;
 
-import dev.privport.core.Command;
 import dev.privport.core.ConfigFile;
+import dev.privport.core.SubprocessRunner;
 import dev.privport.nft.NftServiceUnit;
 import java.io.IOException;
 import java.io.InputStream;
@@ -240,6 +240,6 @@ final class Installer {
    */
   static boolean systemdRunning() {
     return Files.isDirectory(Path.of("/run/systemd/system"))
-        && Command.of("systemctl").locate().isPresent();
+        && SubprocessRunner.locate("systemctl").isPresent();
   }
 }

@@ -1,14 +1,16 @@
 package dev.privport.daemon;
 
+import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
+import dev.privport.core.SubprocessRunner;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -109,31 +111,17 @@ public interface UserDatabase {
     if (key.isEmpty() || key.startsWith("-") || key.length() > 256) {
       return Optional.empty();
     }
-    try {
-      Process p =
-          new ProcessBuilder("getent", database, key)
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      p.getOutputStream().close();
-      byte[] out;
-      try (InputStream in = p.getInputStream()) {
-        out = in.readNBytes(64 * 1024);
-      }
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException(
-            "getent " + database + " " + key + " did not answer in 5 s");
-      }
-      if (p.exitValue() != 0) {
-        return Optional.empty(); // 2: no such entry
-      }
-      return new String(out, StandardCharsets.UTF_8).lines().findFirst();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run getent: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while running getent", e);
+    // Bounded: a name service that hangs or floods must not stall or fill the daemon. A getent
+    // that cannot start or does not answer throws CommandException, naming it.
+    CommandRunner.Outcome o =
+        SubprocessRunner.create()
+            .withTimeout(Duration.ofSeconds(5))
+            .withOutputLimit(64 * 1024)
+            .run(Command.of("getent", database, key));
+    if (!o.ok()) {
+      return Optional.empty(); // 2: no such entry
     }
+    return o.stdout().lines().findFirst();
   }
 
   private static Optional<Account> account(String line) {

@@ -203,7 +203,7 @@ class DistributionIT {
     for (String tool :
         List.of("sh", "ls", "sed", "dirname", "head", "cksum", "mkdir", "mv", "rm")) {
       Files.createSymbolicLink(
-          tools.resolve(tool), dev.privport.core.Command.of(tool).locate().orElseThrow());
+          tools.resolve(tool), dev.privport.core.SubprocessRunner.locate(tool).orElseThrow());
     }
     ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/privport").toString(), "-V");
     pb.environment().remove("JAVA_HOME");

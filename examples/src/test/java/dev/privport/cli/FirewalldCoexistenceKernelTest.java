@@ -2,9 +2,7 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.core.Command;
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
 import dev.privport.iptables.IptablesRenderer;
 import dev.privport.testkit.fixtures.FirewalldDaemon;
 import dev.privport.testkit.lab.Kernel;
@@ -38,8 +36,7 @@ class FirewalldCoexistenceKernelTest {
   }
 
   private static void applyIptables(Lab lab) {
-    Step.Runner host = (Command c) -> lab.host.exec(c.argv().toArray(String[]::new)).exitCode();
-    new IptablesRenderer().renderAll(IPTABLES_PLAN).executeApply(host);
+    new IptablesRenderer().renderAll(IPTABLES_PLAN).executeApply(lab.host.runner());
   }
 
   /** The iptables backend's shell text under {@code sh -e}, on the lab host's firewalld bus. */

@@ -2,7 +2,6 @@ package dev.privport.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.core.Command;
 import dev.privport.core.RedirectPlan;
 import dev.privport.firewalld.FirewalldDirectRules;
 import dev.privport.firewalld.FirewalldRenderer;
@@ -51,15 +50,11 @@ class SurvivalKernelTest {
     // Nothing of privport's left, and firewalld's runtime rebuilt from an empty permanent config.
     ns.execWithInput(new dev.privport.nft.NftRenderer().renderRemoval(PLAN), "nft", "-f", "-")
         .orThrow();
-    new IptablesRenderer().renderAll(PLAN).executeUndo(this::inNs);
+    new IptablesRenderer().renderAll(PLAN).executeUndo(ns.runner());
     FirewalldDirectRules direct = new FirewalldRenderer().renderDirect(PLAN);
     direct.permanentRemove().forEach(c -> firewalld.runner().run(c));
     reloadFirewalld();
     assertThat(local80()).isEqualTo("port=80");
-  }
-
-  private int inNs(Command c) {
-    return ns.exec(c.argv().toArray(String[]::new)).exitCode();
   }
 
   private String local80() {
@@ -104,13 +99,13 @@ class SurvivalKernelTest {
 
   @Test
   void iptablesChains() {
-    new IptablesRenderer().renderAll(PLAN).executeApply(this::inNs);
+    new IptablesRenderer().renderAll(PLAN).executeApply(ns.runner());
     assertThat(local80()).isEqualTo("port=8080");
     reloadFirewalld();
     assertThat(local80())
         .as("firewall-cmd --reload flushes the iptables nat table (its direct rules live there)")
         .isEqualTo("port=80");
-    new IptablesRenderer().renderAll(PLAN).executeApply(this::inNs);
+    new IptablesRenderer().renderAll(PLAN).executeApply(ns.runner());
     assertThat(local80()).isEqualTo("port=8080");
     flushRuleset();
     assertThat(local80()).as("iptables-nft rules live in nf_tables: flushed").isEqualTo("port=80");
@@ -120,12 +115,12 @@ class SurvivalKernelTest {
   @Test
   void firewalldDirectRules() {
     FirewalldDirectRules direct = new FirewalldRenderer().renderDirect(PLAN);
-    direct.runtimeAdd().forEach(c -> assertThat(firewalld.runner().run(c)).isZero());
+    direct.runtimeAdd().forEach(c -> assertThat(firewalld.runner().run(c).exitStatus()).isZero());
     assertThat(local80()).isEqualTo("port=8080");
     reloadFirewalld();
     assertThat(local80()).as("runtime rules are dropped by --reload").isEqualTo("port=80");
 
-    direct.permanentAdd().forEach(c -> assertThat(firewalld.runner().run(c)).isZero());
+    direct.permanentAdd().forEach(c -> assertThat(firewalld.runner().run(c).exitStatus()).isZero());
     assertThat(local80()).isEqualTo("port=8080");
     reloadFirewalld();
     assertThat(local80()).as("permanent rules come back with --reload").isEqualTo("port=8080");

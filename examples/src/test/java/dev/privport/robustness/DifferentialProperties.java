@@ -124,9 +124,7 @@ class DifferentialProperties {
   void everyBackendRedirectsExactlyWhatThePlanMeans(@ForAll("plans") RedirectPlan plan)
       throws Exception {
     nftLab.host.execWithInput(plan.toNft(), "nft", "-f", "-").orThrow();
-    new IptablesRenderer()
-        .renderAll(plan)
-        .executeApply(c -> iptablesLab.host.exec(c.argv().toArray(String[]::new)).exitCode());
+    new IptablesRenderer().renderAll(plan).executeApply(iptablesLab.host.runner());
     Files.writeString(
         firewalld.configDir().resolve("direct.xml"),
         new FirewalldRenderer().renderDirect(plan).directXml().content());

@@ -121,10 +121,10 @@ class FailurePathProperties {
     IptablesFixtures.foreignChains(iptablesNs);
     String before = IptablesFixtures.natState(iptablesNs);
     var rendering = new IptablesRenderer().renderAll(plan);
-    rendering.executeApply(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
+    rendering.executeApply(iptablesNs.runner());
     assertThat(withoutPrivport(IptablesFixtures.natState(iptablesNs))).isEqualTo(before);
     assertThat(IptablesFixtures.natState(iptablesNs)).contains("PRIVPORT");
-    rendering.executeUndo(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
+    rendering.executeUndo(iptablesNs.runner());
     assertThat(IptablesFixtures.natState(iptablesNs)).isEqualTo(before);
   }
 

@@ -1,5 +1,6 @@
 package dev.privport.firewalld;
 
+import dev.privport.core.CommandRunner;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Step;
 import java.util.List;
@@ -31,12 +32,12 @@ public record FirewalldPolicies(List<Step> apply, List<Step> remove, List<Config
   }
 
   /** Runs every apply step with {@code runner}. */
-  public void executeApply(Step.Runner runner) {
+  public void executeApply(CommandRunner runner) {
     Step.executeAll(apply, runner);
   }
 
   /** Runs every remove step with {@code runner}. */
-  public void executeRemove(Step.Runner runner) {
+  public void executeRemove(CommandRunner runner) {
     Step.executeAll(remove, runner);
   }
 }

@@ -3,6 +3,7 @@ package dev.privport.firewalld;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
@@ -87,9 +88,9 @@ class FirewalldKernelTest {
     /**
      * Runs rendered commands; after a reload, reopens what the probes need (unless told not to).
      */
-    dev.privport.core.Step.Runner runner() {
+    CommandRunner runner() {
       return c -> {
-        int status = firewalld.runner().run(c);
+        CommandRunner.Outcome status = firewalld.runner().run(c);
         if (c.argv().contains("--reload") && openProbePortsAfterReload) {
           openProbePorts();
         }
@@ -99,7 +100,7 @@ class FirewalldKernelTest {
 
     void run(Iterable<Command> commands) {
       for (Command c : commands) {
-        assertThat(runner().run(c)).as(c.toShell()).isZero();
+        assertThat(runner().run(c).exitStatus()).as(c.toShell()).isZero();
       }
     }
 

@@ -1,6 +1,7 @@
 package dev.privport.iptables;
 
 import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
@@ -99,7 +100,7 @@ public final class IptablesRenderer implements PlanRenderer {
    * The flavours, legacy and nf_tables, whose nat table holds any of the plan's chains, asked
    * through {@code runner} ({@code -L CHAIN}); a flavour whose command is missing holds nothing.
    */
-  public static Set<Flavour> holding(RedirectPlan plan, Step.Runner runner) {
+  public static Set<Flavour> holding(RedirectPlan plan, CommandRunner runner) {
     Set<Flavour> out = EnumSet.noneOf(Flavour.class);
     for (Flavour flavour : List.of(Flavour.LEGACY, Flavour.NFT)) {
       for (Family family : Family.values()) {
@@ -107,7 +108,7 @@ public final class IptablesRenderer implements PlanRenderer {
           Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
           int status;
           try {
-            status = runner.run(hook.exists());
+            status = runner.run(hook.exists()).exitStatus();
           } catch (RuntimeException e) {
             status = 127; // the command is not installed
           }
@@ -126,7 +127,7 @@ public final class IptablesRenderer implements PlanRenderer {
    *
    * @return the flavours it was removed from
    */
-  public Set<Flavour> removeEverywhere(RedirectPlan plan, Step.Runner runner) {
+  public Set<Flavour> removeEverywhere(RedirectPlan plan, CommandRunner runner) {
     Set<Flavour> found = holding(plan, runner);
     for (Flavour flavour : found) {
       renderAll(plan, flavour).executeUndo(runner);

@@ -1,5 +1,6 @@
 package dev.privport.iptables;
 
+import dev.privport.core.CommandRunner;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
 import java.util.List;
@@ -32,12 +33,12 @@ public record IptablesRendering(
   }
 
   /** Runs every apply step with {@code runner}. */
-  public void executeApply(Step.Runner runner) {
+  public void executeApply(CommandRunner runner) {
     Step.executeAll(apply, runner);
   }
 
   /** Runs every undo step with {@code runner}. */
-  public void executeUndo(Step.Runner runner) {
+  public void executeUndo(CommandRunner runner) {
     Step.executeAll(undo, runner);
   }
 }

@@ -2,7 +2,7 @@ package dev.privport.iptables;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.Family;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 class IptablesKernelTest {
   private static final IptablesRenderer IPTABLES = new IptablesRenderer();
 
-  /** Runs argv inside a namespace and returns its exit status. */
-  static Step.Runner runnerIn(Netns ns) {
-    return (Command c) -> ns.exec(c.argv().toArray(String[]::new)).exitCode();
+  /** Runs argv inside a namespace. */
+  static CommandRunner runnerIn(Netns ns) {
+    return ns.runner();
   }
 
   abstract static class Base extends RedirectContract {
@@ -81,7 +81,7 @@ class IptablesKernelTest {
     void onAMixedHostAPlanAppliedWithLegacyIsFoundAndRemovedThere() {
       Kernel.requireCommand("iptables-legacy", "ip6tables-legacy", "iptables-nft", "ip6tables-nft");
       RedirectPlan plan = RedirectPlan.of(80, 8080);
-      Step.Runner host = runnerIn(lab.host);
+      CommandRunner host = runnerIn(lab.host);
       try {
         IPTABLES.renderAll(plan, IptablesRenderer.Flavour.LEGACY).executeApply(host);
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.privport.core.Command;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
-import java.util.ArrayList;
-import java.util.List;
+import dev.privport.testkit.process.RecordingRunner;
 import org.junit.jupiter.api.Test;
 
 class IptablesRendererTest {
@@ -60,17 +58,15 @@ class IptablesRendererTest {
 
   @Test
   void stepsHonourTheirGuards() {
-    List<Command> ran = new ArrayList<>();
     // A fake ruleset where nothing exists: guards (-L, -C) fail, everything else succeeds.
-    Step.Runner fake =
-        c -> {
-          ran.add(c);
-          return c.argv().contains("-L") || c.argv().contains("-C") ? 1 : 0;
-        };
+    RecordingRunner fake =
+        RecordingRunner.answering(
+            c -> RecordingRunner.exit(c.argv().contains("-L") || c.argv().contains("-C") ? 1 : 0));
     renderer
         .renderAll(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only().localOnly()))
         .executeUndo(fake);
-    assertThat(ran)
+    assertThat(fake.commands())
+        .isNotEmpty()
         .allMatch(c -> c.argv().contains("-L") || c.argv().contains("-C")); // nothing to remove
   }
 

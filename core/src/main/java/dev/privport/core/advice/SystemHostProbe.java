@@ -1,6 +1,9 @@
 package dev.privport.core.advice;
 
 import dev.privport.core.Command;
+import dev.privport.core.CommandException;
+import dev.privport.core.CommandRunner;
+import dev.privport.core.SubprocessRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,12 +59,21 @@ public final class SystemHostProbe implements HostProbe {
 
   @Override
   public boolean onPath(String command) {
-    return Command.of(command).locate().isPresent();
+    return SubprocessRunner.locate(command).isPresent();
   }
 
   @Override
   public Optional<String> output(List<String> argv) {
-    return new Command(argv).runLocally(Duration.ofSeconds(10)).map(Command.Outcome::output);
+    return run(new Command(argv), Duration.ofSeconds(10)).map(CommandRunner.Outcome::output);
+  }
+
+  /** What {@code command} gave, or nothing when it cannot run or does not finish in time. */
+  private static Optional<CommandRunner.Outcome> run(Command command, Duration timeout) {
+    try {
+      return Optional.of(SubprocessRunner.create().withTimeout(timeout).run(command));
+    } catch (CommandException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -72,13 +84,14 @@ public final class SystemHostProbe implements HostProbe {
    */
   @Override
   public boolean firewalldRunning() {
-    Optional<Command.Outcome> state =
-        withBus(Command.of("firewall-cmd", "--state")).runLocally(Duration.ofSeconds(30));
+    Optional<CommandRunner.Outcome> state =
+        run(withBus(Command.of("firewall-cmd", "--state")), Duration.ofSeconds(30));
     if (state.isEmpty() || state.get().exitStatus() != 0) {
       return false;
     }
-    Optional<Command.Outcome> owner =
-        withBus(
+    Optional<CommandRunner.Outcome> owner =
+        run(
+            withBus(
                 Command.of(
                     "dbus-send",
                     "--system",
@@ -86,8 +99,8 @@ public final class SystemHostProbe implements HostProbe {
                     "--dest=org.freedesktop.DBus",
                     "/org/freedesktop/DBus",
                     "org.freedesktop.DBus.GetConnectionUnixProcessID",
-                    "string:" + FIREWALLD_BUS_NAME))
-            .runLocally(Duration.ofSeconds(10));
+                    "string:" + FIREWALLD_BUS_NAME)),
+            Duration.ofSeconds(10));
     Matcher pid =
         owner
             .filter(o -> o.exitStatus() == 0)

@@ -4,6 +4,8 @@ import static dev.privport.core.Checks.check;
 
 import dev.privport.core.Checks;
 import dev.privport.core.Command;
+import dev.privport.core.CommandException;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Family;
 import dev.privport.core.Protocol;
@@ -11,6 +13,7 @@ import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Scope;
 import dev.privport.core.Step;
+import dev.privport.core.SubprocessRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -526,13 +529,16 @@ public final class Remedies {
 
   /** The file's capabilities as {@code getcap} prints them ({@code cap_net_raw=ep}), or "". */
   private static String fileCapabilities(Path file) {
-    Command.Outcome out =
-        Command.of("getcap", file.toString())
-            .runLocally(Duration.ofSeconds(10))
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "getcap " + file + " could not run (is libcap2-bin installed?)"));
+    CommandRunner.Outcome out;
+    try {
+      out =
+          SubprocessRunner.create()
+              .withTimeout(Duration.ofSeconds(10))
+              .run(Command.of("getcap", file.toString()));
+    } catch (CommandException e) {
+      throw new IllegalStateException(
+          "getcap " + file + " could not run (is libcap2-bin installed?)", e);
+    }
     String text = out.output().strip();
     if (out.exitStatus() != 0) {
       throw new IllegalStateException(

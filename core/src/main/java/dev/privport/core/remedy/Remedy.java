@@ -1,5 +1,6 @@
 package dev.privport.core.remedy;
 
+import dev.privport.core.CommandRunner;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Step;
 import java.util.List;
@@ -50,12 +51,12 @@ public record Remedy(
   }
 
   /** Runs every apply step with {@code runner}. */
-  public void executeApply(Step.Runner runner) {
+  public void executeApply(CommandRunner runner) {
     Step.executeAll(apply, runner);
   }
 
   /** Runs every undo step with {@code runner}. */
-  public void executeUndo(Step.Runner runner) {
+  public void executeUndo(CommandRunner runner) {
     Step.executeAll(undo, runner);
   }
 }

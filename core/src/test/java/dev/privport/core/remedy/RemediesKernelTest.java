@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
 import dev.privport.testkit.lab.Kernel;
 import dev.privport.testkit.lab.Lab;
 import dev.privport.testkit.lab.Netns;
 import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.RecordingRunner;
 import dev.privport.testkit.traffic.Echo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,13 +69,12 @@ class RemediesKernelTest {
   }
 
   /** Runs argv inside {@code ns}; {@code rm} of a drop-in under /etc is left out (the host's). */
-  private static Step.Runner in(Netns ns) {
-    return (Command c) ->
-        c.program().equals("rm") ? 0 : ns.exec(c.argv().toArray(String[]::new)).exitCode();
+  private static CommandRunner in(Netns ns) {
+    return (Command c) -> c.program().equals("rm") ? RecordingRunner.exit(0) : ns.runner().run(c);
   }
 
-  private static Step.Runner onThisHost() {
-    return (Command c) -> Cmd.run(c.argv(), null).exitCode();
+  private static CommandRunner onThisHost() {
+    return Cmd.runner();
   }
 
   private static String sysctl(Netns ns, String key) {

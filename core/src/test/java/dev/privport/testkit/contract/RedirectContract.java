@@ -3,7 +3,6 @@ package dev.privport.testkit.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.privport.core.Command;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
@@ -289,23 +288,17 @@ public abstract class RedirectContract {
       assertThat(flow.exchange())
           .as("after apply, the flow keeps its first path")
           .isEqualTo("port=80");
-      cleanup.execute(this::inHost);
+      cleanup.execute(lab.host.runner()); // where the rules and the tracked flows live
       assertThat(flow.exchange()).as("after apply and cleanup").isEqualTo("port=8080");
       remove(plan);
       assertThat(flow.exchange())
           .as("after remove, the flow keeps its redirect")
           .isEqualTo("port=8080");
-      cleanup.execute(this::inHost);
+      cleanup.execute(lab.host.runner()); // where the rules and the tracked flows live
       assertThat(flow.exchange()).as("after remove and cleanup").isEqualTo("port=80");
     } finally {
       NftFixtures.noStatefulHost(lab.host);
     }
-  }
-
-  /** Runs a cleanup command in the lab's host, where the rules and the tracked flows live. */
-  protected Command.Outcome inHost(Command command) {
-    Cmd.Result r = lab.host.exec(command.argv().toArray(String[]::new));
-    return new Command.Outcome(r.exitCode(), r.stdout() + r.stderr());
   }
 
   @Test

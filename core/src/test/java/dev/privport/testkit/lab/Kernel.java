@@ -2,7 +2,7 @@ package dev.privport.testkit.lab;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.privport.core.Command;
+import dev.privport.core.SubprocessRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -63,6 +63,6 @@ public final class Kernel {
 
   /** Whether {@code name} is an executable on the PATH (or in /usr/sbin, /sbin). */
   public static boolean onPath(String name) {
-    return Command.of(name).locate().isPresent();
+    return SubprocessRunner.locate(name).isPresent();
   }
 }

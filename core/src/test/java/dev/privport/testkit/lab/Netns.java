@@ -1,5 +1,7 @@
 package dev.privport.testkit.lab;
 
+import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.testkit.process.Cmd;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,6 +83,11 @@ public final class Netns implements AutoCloseable {
   /** Runs a command inside the namespace with {@code stdin} as its input. */
   public Cmd.Result execWithInput(String stdin, String... argv) {
     return Cmd.run(prefix(argv), stdin);
+  }
+
+  /** Runs commands inside the namespace, in the test kit's environment ({@link Cmd#runner()}). */
+  public CommandRunner runner() {
+    return c -> Cmd.runner().run(new Command(prefix(c.argv().toArray(String[]::new))));
   }
 
   /** Like {@link #exec} but throws unless it exits 0; returns stdout. */

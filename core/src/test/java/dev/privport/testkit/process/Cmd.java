@@ -1,14 +1,20 @@
 package dev.privport.testkit.process;
 
+import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
+import dev.privport.core.SubprocessRunner;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
-/** Runs a command to completion with a timeout and captures its output. */
+/**
+ * Runs a command to completion with a timeout and captures its output: a thin test helper over
+ * {@link SubprocessRunner}, in the test kit's environment ({@link #runner()}).
+ */
 public final class Cmd {
   private Cmd() {}
 
@@ -32,6 +38,25 @@ public final class Cmd {
     public boolean ok() {
       return exitCode == 0;
     }
+
+    /** The result as the main code's runners give it. */
+    public CommandRunner.Outcome outcome() {
+      return new CommandRunner.Outcome(exitCode, stdout, stderr);
+    }
+  }
+
+  /**
+   * The test kit's runner: {@code LC_ALL=C}, a {@code PATH} that ends in {@code /usr/sbin:/sbin}
+   * (so programs a command starts in turn, unshare -> nft, are found where {@code Kernel} looks),
+   * every byte of output kept, killed after 60 s.
+   */
+  public static SubprocessRunner runner() {
+    return SubprocessRunner.create()
+        .withTimeout(Duration.ofSeconds(60))
+        .withOutputLimit(Integer.MAX_VALUE)
+        .withEnvironment("LC_ALL", "C")
+        .withEnvironment(
+            "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
   }
 
   /** Runs {@code argv} with no input. */
@@ -39,52 +64,33 @@ public final class Cmd {
     return run(List.of(argv), null);
   }
 
-  /** Runs {@code argv}, feeding {@code stdin} (may be null). Killed after 60 s. */
+  /**
+   * Runs {@code argv}, feeding {@code stdin} (may be null). Killed after 60 s.
+   *
+   * @throws dev.privport.core.CommandException when it cannot start or does not finish in time
+   */
   public static Result run(List<String> argv, String stdin) {
-    ProcessBuilder pb = processBuilder(argv);
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start " + argv + ": " + e.getMessage(), e);
-    }
-    try {
-      CompletableFuture<String> out = drain(p.getInputStream());
-      CompletableFuture<String> err = drain(p.getErrorStream());
-      try (OutputStream in = p.getOutputStream()) {
-        if (stdin != null) {
-          in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-      }
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("timed out: " + argv);
-      }
-      return new Result(List.copyOf(argv), p.exitValue(), out.join(), err.join());
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } finally {
-      p.destroyForcibly();
-    }
+    SubprocessRunner runner = stdin == null ? runner() : runner().withInput(stdin);
+    CommandRunner.Outcome o = runner.run(new Command(argv));
+    return new Result(List.copyOf(argv), o.exitStatus(), o.stdout(), o.stderr());
   }
 
   /**
-   * A process builder for {@code argv} in the test kit's environment: {@code LC_ALL=C}, and a
-   * {@code PATH} that ends in {@code /usr/sbin:/sbin}.
+   * A process builder for a long-running {@code argv} in the test kit's environment (see {@link
+   * #runner()}); {@link #run} serves everything that runs to its end.
    */
   public static ProcessBuilder processBuilder(List<String> argv) {
-    ProcessBuilder pb = new ProcessBuilder(new dev.privport.core.Command(argv).resolvedArgv());
+    List<String> resolved = new ArrayList<>(argv);
+    SubprocessRunner.locate(argv.get(0)).ifPresent(p -> resolved.set(0, p.toString()));
+    ProcessBuilder pb = new ProcessBuilder(resolved);
     pb.environment().put("LC_ALL", "C");
-    // Programs the command starts in turn (unshare -> nft) look in the same places Kernel checks.
     pb.environment()
         .put("PATH", pb.environment().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
     return pb;
   }
 
   /** Reads {@code in} to its end in the background, as UTF-8; closes it. */
-  public static CompletableFuture<String> drain(java.io.InputStream in) {
+  public static CompletableFuture<String> drain(InputStream in) {
     return CompletableFuture.supplyAsync(
         () -> {
           try (in) {

@@ -1,8 +1,10 @@
 package dev.privport.examples.bench;
 
 import dev.privport.core.Command;
+import dev.privport.core.CommandRunner;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.SubprocessRunner;
 import dev.privport.firewalld.Firewalld;
 import dev.privport.firewalld.FirewalldDirectRules;
 import dev.privport.firewalld.FirewalldPolicies;
@@ -11,7 +13,7 @@ import dev.privport.firewalld.HostAddresses;
 import dev.privport.testkit.fixtures.FirewalldDaemon;
 import dev.privport.testkit.lab.Kernel;
 import dev.privport.testkit.lab.Netns;
-import java.io.IOException;
+import dev.privport.testkit.process.Cmd;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -144,7 +146,7 @@ public final class FirewalldBatchBenchmark {
                 executor.remove(policies);
                 long t = System.nanoTime();
                 for (var step : policies.apply()) {
-                  step.execute(FirewalldBatchBenchmark::firewallCmdStatus);
+                  step.execute(onTheBus());
                 }
                 return System.nanoTime() - t;
               });
@@ -224,35 +226,18 @@ public final class FirewalldBatchBenchmark {
   }
 
   /** Runs firewall-cmd against the private firewalld; returns its output, throws unless 0. */
-  private static String firewallCmd(String... args) throws IOException, InterruptedException {
-    List<String> argv = new ArrayList<>(new Command(List.of("firewall-cmd")).resolvedArgv());
-    argv.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-    pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", bus);
-    Process p = pb.start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
+  private static String firewallCmd(String... args) {
+    Command c = new Command(Cmd.concat(List.of("firewall-cmd"), args));
+    CommandRunner.Outcome o = onTheBus().run(c);
+    if (!o.ok()) {
       throw new IllegalStateException(
-          String.join(" ", argv) + " exited " + p.exitValue() + ": " + out);
+          c.toShell() + " exited " + o.exitStatus() + ": " + o.output());
     }
-    return out;
+    return o.output();
   }
 
-  private static int firewallCmdStatus(Command c) {
-    List<String> argv = new ArrayList<>(c.resolvedArgv());
-    ProcessBuilder pb =
-        new ProcessBuilder(argv)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", bus);
-    try {
-      return pb.start().waitFor();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  /** Runs commands with the private firewalld's bus as the system bus. */
+  private static SubprocessRunner onTheBus() {
+    return SubprocessRunner.create().withEnvironment("DBUS_SYSTEM_BUS_ADDRESS", bus);
   }
 }
