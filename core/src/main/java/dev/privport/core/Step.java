@@ -104,7 +104,13 @@ public record Step(Command command, Optional<Command> guard, Kind kind) {
   private void mustRun(CommandRunner runner) {
     CommandRunner.Outcome outcome = runner.run(command);
     if (!outcome.ok()) {
-      String said = outcome.output().strip().lines().findFirst().orElse("");
+      // What the command said about it: its error output first, where tools put their reasons.
+      String said =
+          (outcome.stderr().isBlank() ? outcome.stdout() : outcome.stderr())
+              .strip()
+              .lines()
+              .findFirst()
+              .orElse("");
       throw new IllegalStateException(
           command.toShell()
               + " exited "

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +46,47 @@ class SubprocessRunnerTest {
   @Test
   void outputIsDecodedAsUtf8() {
     assertThat(RUNNER.run(Command.of("printf", "caf\\303\\251")).stdout()).isEqualTo("café");
+  }
+
+  @Test
+  void bytesThatAreNotUtf8BecomeReplacementCharacters() {
+    assertThat(RUNNER.run(Command.of("printf", "a\\377b")).stdout()).isEqualTo("a\uFFFDb");
+  }
+
+  @Test
+  void anInterruptKillsTheChildAndKeepsTheInterruptFlag() throws Exception {
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    AtomicBoolean flagKept = new AtomicBoolean();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                RUNNER.run(Command.of("sleep", "30"));
+              } catch (RuntimeException e) {
+                thrown.set(e);
+                flagKept.set(Thread.currentThread().isInterrupted());
+              }
+            });
+    caller.start();
+    // Bounded wait until the child is running, then interrupt the caller.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Optional<ProcessHandle> child = Optional.empty();
+    while (child.isEmpty() && System.nanoTime() < deadline) {
+      child =
+          ProcessHandle.current()
+              .children()
+              .filter(h -> h.info().commandLine().orElse("").contains("sleep 30"))
+              .findFirst();
+      Thread.sleep(10);
+    }
+    assertThat(child).as("the child started").isPresent();
+    caller.interrupt();
+    caller.join(20_000);
+    assertThat(thrown.get())
+        .isInstanceOf(CommandException.class)
+        .hasMessage("interrupted while running sleep 30");
+    assertThat(flagKept).isTrue();
+    assertThat(child.get().onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
   }
 
   @Test
@@ -109,8 +153,7 @@ class SubprocessRunnerTest {
       long pid = Long.parseLong(Files.readString(pidFile).strip());
       Optional<ProcessHandle> grandchild = ProcessHandle.of(pid);
       if (grandchild.isPresent()) {
-        assertThat(
-                grandchild.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).isAlive())
+        assertThat(grandchild.get().onExit().get(10, TimeUnit.SECONDS).isAlive())
             .as("the sleep the child started")
             .isFalse();
       }
