@@ -4,7 +4,7 @@ import static dev.privport.core.Checks.check;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.Sets;
-import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderers;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,7 +108,7 @@ public final class RedirectPlan {
    * privport-nft).
    */
   public String toNft() {
-    return PlanRenderers.render(BackendKind.NFT, this);
+    return PlanRenderers.render(Backend.NFT, this);
   }
 
   /**
@@ -116,12 +116,12 @@ public final class RedirectPlan {
    * privport-iptables).
    */
   public String toIptables() {
-    return PlanRenderers.render(BackendKind.IPTABLES, this);
+    return PlanRenderers.render(Backend.IPTABLES, this);
   }
 
   /** {@code firewall-cmd --direct} commands, one a line (module privport-firewalld). */
   public String toFirewalld() {
-    return PlanRenderers.render(BackendKind.FIREWALLD, this);
+    return PlanRenderers.render(Backend.FIREWALLD, this);
   }
 
   /** The lowest port any redirect listens on: the port a sysctl or capability remedy must cover. */

@@ -4,7 +4,7 @@ import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
-import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,8 +47,8 @@ public final class NftRenderer implements PlanRenderer {
   public static final int MAP_THRESHOLD = 8;
 
   @Override
-  public BackendKind kind() {
-    return BackendKind.NFT;
+  public Backend backend() {
+    return Backend.NFT;
   }
 
   /** The plan's table name (its family is always {@code inet}). */
