@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.iptables.IptablesRenderer;
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.NftablesException;
@@ -40,7 +41,7 @@ class FailurePathProperties {
   static final int TRIES = 50;
   private static Netns nftNs;
   private static Netns iptablesNs;
-  private static Nftables nft;
+  private static LibnftablesExecutor nft;
   private static Path stateDir;
 
   static final String FOREIGN_NFT = NftFixtures.FOREIGN_TABLES;

@@ -39,7 +39,7 @@ class NftDriftTest {
       "fib daddr type local tcp dport 80 counter redirect to :8080 comment \"tcp 80 -> 8080\"";
 
   private Netns ns;
-  private Nftables nft;
+  private LibnftablesExecutor nft;
   private Path stateDir;
 
   @BeforeAll

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * thread.
  */
 class NftablesExecutorTest extends RedirectContract {
-  private Nftables nft;
+  private LibnftablesExecutor nft;
 
   @Override
   protected void requireTools() {
@@ -279,7 +279,7 @@ class NftablesExecutorTest extends RedirectContract {
 
   @Test
   void aMissingLibraryNamesThePackageToInstall() {
-    assertThatThrownBy(() -> Nftables.open("libnftables-absent.so.1"))
+    assertThatThrownBy(() -> LibnftablesExecutor.open("libnftables-absent.so.1"))
         .isInstanceOfSatisfying(
             NftablesException.class,
             e -> assertThat(e.reason()).isEqualTo(NftablesException.Reason.LIBRARY_MISSING))

@@ -14,6 +14,7 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.Scope;
 import dev.privport.core.Step;
 import dev.privport.core.SubprocessRunner;
+import dev.privport.core.spi.Backend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -154,7 +155,7 @@ public final class Remedies {
               + " this host reach it too; use a firewall backend to redirect incoming traffic only.");
     }
     return new Remedy(
-        Remedy.Kind.REDIR,
+        Backend.REDIR,
         "forward each TCP port in user space with redir under systemd",
         apply,
         undo,
@@ -206,7 +207,7 @@ public final class Remedies {
             "Needs kernel >= 4.11. No traffic is rewritten: the service sees real client addresses.");
     if (current <= port) {
       return new Remedy(
-          Remedy.Kind.UNPRIVILEGED_PORT_START,
+          Backend.UNPRIVILEGED_PORT_START,
           "nothing to do: "
               + PORT_START
               + " is already "
@@ -232,7 +233,7 @@ public final class Remedies {
           caveats);
     }
     return new Remedy(
-        Remedy.Kind.UNPRIVILEGED_PORT_START,
+        Backend.UNPRIVILEGED_PORT_START,
         "lower "
             + PORT_START
             + " from "
@@ -332,7 +333,7 @@ public final class Remedies {
                 "The file system must support extended attributes and must not be mounted nosuid."));
     if (hasBindCapability(previous)) {
       return new Remedy(
-          Remedy.Kind.CAPABILITY,
+          Backend.CAPABILITY,
           "nothing to do: " + target + via + " already has " + previous + "; apply changes nothing",
           List.of(),
           List.of(),
@@ -344,7 +345,7 @@ public final class Remedies {
             ? Command.of("setcap", "-r", target)
             : Command.of("setcap", previous, target);
     return new Remedy(
-        Remedy.Kind.CAPABILITY,
+        Backend.CAPABILITY,
         "let "
             + target
             + via
@@ -405,7 +406,7 @@ public final class Remedies {
             "Per network namespace; the kernel default \"1 0\" allows no group.");
     if (from <= to && from <= firstGid && lastGid <= to) {
       return new Remedy(
-          Remedy.Kind.PING_GROUP_RANGE,
+          Backend.PING_GROUP_RANGE,
           "nothing to do: "
               + PING_RANGE
               + " is already "
@@ -442,7 +443,7 @@ public final class Remedies {
     long newTo = from <= to ? Math.max(to, lastGid) : lastGid;
     String value = newFrom + " " + newTo;
     return new Remedy(
-        Remedy.Kind.PING_GROUP_RANGE,
+        Backend.PING_GROUP_RANGE,
         "widen "
             + PING_RANGE
             + " from "
