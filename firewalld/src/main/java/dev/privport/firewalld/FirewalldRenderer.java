@@ -11,7 +11,7 @@ import dev.privport.core.Scope;
 import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
-import dev.privport.iptables.IptablesRenderer;
+import dev.privport.iptables.IptablesArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -128,15 +128,15 @@ public final class FirewalldRenderer implements PlanRenderer {
         if (!rule.families().contains(family)) {
           continue;
         }
-        List<String> args = new ArrayList<>(IptablesRenderer.scopeGuard(rule.scope()));
+        List<String> args = new ArrayList<>(IptablesArgs.scopeGuard(rule.scope()));
         // Direct rules of every plan share firewalld's chains, and firewalld tells rules apart by
         // their arguments: the plan's name in the comment keeps two plans with the same redirect
         // two rules, so removing one plan leaves the other's redirect working.
-        args.addAll(IptablesRenderer.ruleArgs(rule, commentFor(plan, rule)));
+        args.addAll(IptablesArgs.ruleArgs(rule, commentFor(plan, rule)));
         int priority = -rule.interfaceSpecificity();
         out.add(
             new DirectRule(
-                family, IptablesRenderer.builtinChain(rule.scope()), priority, List.copyOf(args)));
+                family, IptablesArgs.builtinChain(rule.scope()), priority, List.copyOf(args)));
       }
     }
     return out;

@@ -163,67 +163,11 @@ public final class IptablesRenderer implements PlanRenderer {
         + (scope == Scope.INCOMING ? "-IN" : "-LOCAL");
   }
 
-  /** The built-in nat chain that {@code scope}'s traffic passes. */
-  public static String builtinChain(Scope scope) {
-    return scope == Scope.INCOMING ? "PREROUTING" : "OUTPUT";
-  }
-
-  /**
-   * The match that keeps a scope to its traffic: {@code -m addrtype --dst-type LOCAL} (addressed to
-   * this host, never routed traffic) or {@code -o lo} (this host talking to itself).
-   */
-  public static List<String> scopeGuard(Scope scope) {
-    return scope == Scope.INCOMING
-        ? List.of("-m", "addrtype", "--dst-type", "LOCAL")
-        : List.of("-o", "lo");
-  }
-
-  /**
-   * One rule's match and target, without chain or scope guard: {@code [-i IF] -p tcp -m tcp --dport
-   * 80 -m comment --comment "tcp 80 -> 8080" -j REDIRECT --to-ports 8080}. Shared with firewalld's
-   * direct rules, which carry iptables arguments.
-   */
-  public static List<String> ruleArgs(RedirectRule rule) {
-    return ruleArgs(rule, rule.describe());
-  }
-
-  /**
-   * {@link #ruleArgs(RedirectRule)} with another comment: firewalld's direct rules name their plan
-   * there, because they share firewalld's chains and a rule is identified by its arguments.
-   */
-  public static List<String> ruleArgs(RedirectRule rule, String comment) {
-    List<String> args = new ArrayList<>();
-    rule.inputInterface().ifPresent(i -> args.addAll(List.of("-i", i)));
-    String proto = rule.protocol().keyword();
-    args.addAll(
-        List.of(
-            "-p",
-            proto,
-            "-m",
-            proto,
-            "--dport",
-            Integer.toString(rule.fromPort()),
-            "-m",
-            "comment",
-            "--comment",
-            comment,
-            "-j",
-            "REDIRECT",
-            "--to-ports",
-            Integer.toString(rule.toPort())));
-    return args;
-  }
-
   /** The plan's rules for one family and scope, in rendering order. */
   static List<RedirectRule> rules(RedirectPlan plan, Family family, Scope scope) {
     return plan.rules().stream()
         .filter(r -> r.scope() == scope && r.families().contains(family))
         .toList();
-  }
-
-  /** {@code iptables} or {@code ip6tables}. */
-  public static String program(Family family) {
-    return family == Family.IPV4 ? "iptables" : "ip6tables";
   }
 
   private static Optional<String> restoreFile(RedirectPlan plan, Family family) {
@@ -241,14 +185,14 @@ public final class IptablesRenderer implements PlanRenderer {
         body.append("-A ")
             .append(chain)
             .append(' ')
-            .append(restoreWords(ruleArgs(rule)))
+            .append(restoreWords(IptablesArgs.ruleArgs(rule)))
             .append('\n');
       }
       jumps
           .append("-A ")
-          .append(builtinChain(scope))
+          .append(IptablesArgs.builtinChain(scope))
           .append(' ')
-          .append(restoreWords(scopeGuard(scope)))
+          .append(restoreWords(IptablesArgs.scopeGuard(scope)))
           .append(" -j ")
           .append(chain)
           .append('\n');
@@ -262,7 +206,7 @@ public final class IptablesRenderer implements PlanRenderer {
             + "\": "
             + (family == Family.IPV4 ? "IPv4" : "IPv6")
             + " nat rules for "
-            + program(family)
+            + IptablesArgs.program(family)
             + "-restore --noflush, rendered by privport.\n"
             + "# Declaring the plan's chains empties them, so rules are never doubled. At runtime, run the\n"
             + "# plan's unhook steps first so loading again adds no second jump.\n"
@@ -294,8 +238,8 @@ public final class IptablesRenderer implements PlanRenderer {
     }
 
     Command jump(String op) {
-      List<String> args = new ArrayList<>(List.of(op, builtinChain(scope)));
-      args.addAll(scopeGuard(scope));
+      List<String> args = new ArrayList<>(List.of(op, IptablesArgs.builtinChain(scope)));
+      args.addAll(IptablesArgs.scopeGuard(scope));
       args.addAll(List.of("-j", chain));
       return cmd(args.toArray(String[]::new));
     }
@@ -311,7 +255,7 @@ public final class IptablesRenderer implements PlanRenderer {
       steps.add(Step.always(cmd("-F", chain)));
       for (RedirectRule rule : rules) {
         List<String> args = new ArrayList<>(List.of("-A", chain));
-        args.addAll(ruleArgs(rule));
+        args.addAll(IptablesArgs.ruleArgs(rule));
         steps.add(Step.always(cmd(args.toArray(String[]::new))));
       }
       steps.add(Step.unless(jump("-C"), jump("-A")));

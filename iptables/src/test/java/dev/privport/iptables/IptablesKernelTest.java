@@ -153,7 +153,7 @@ class IptablesKernelTest {
         IptablesRendering r = IPTABLES.renderAll(plan);
         for (Family family : Family.values()) {
           String file = (family == Family.IPV4 ? r.restoreIpv4() : r.restoreIpv6()).orElseThrow();
-          String tool = IptablesRenderer.program(family) + "-restore";
+          String tool = IptablesArgs.program(family) + "-restore";
           var check = lab.host.execWithInput(file, tool, "--test", "--noflush");
           assertThat(check.exitCode()).as(tool + " --test: " + check.stderr()).isZero();
         }
