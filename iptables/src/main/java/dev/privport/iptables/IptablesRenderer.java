@@ -9,12 +9,16 @@ import dev.privport.core.Scope;
 import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.RenderedFile;
+import dev.privport.core.spi.Rendering;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Renders a {@link RedirectPlan} for iptables ({@code iptables-nft}, the default on current
@@ -62,6 +66,43 @@ public final class IptablesRenderer implements PlanRenderer {
     }
     return out.toString();
   }
+
+  /**
+   * The shell text as {@code iptables/Q.sh} and the restore files as {@code iptables/Q.rules.v4}
+   * and {@code Q.rules.v6} (each when the plan has rules of that family); the apply and remove
+   * steps of {@link #renderAll(RedirectPlan)} for the host's default iptables.
+   */
+  @Override
+  public Rendering rendering(RedirectPlan plan, RenderOptions options) {
+    IptablesRendering r = renderAll(plan);
+    String q = plan.qualifiedName();
+    List<RenderedFile> files = new ArrayList<>();
+    files.add(new RenderedFile(DIR + "/" + q + ".sh", render(plan)));
+    r.restoreIpv4().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v4", f)));
+    r.restoreIpv6().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v6", f)));
+    return new Rendering(
+        r.apply(),
+        r.undo(),
+        files,
+        List.of(
+            "To load the restore files into a running host, remove the plan's jumps first"
+                + " (IptablesRendering.unhook()), or the jumps double.",
+            "firewalld's plain --reload deletes these chains: where firewalld runs, use the"
+                + " firewalld backend."));
+  }
+
+  @Override
+  public boolean owns(RedirectPlan plan, String path) {
+    return Pattern.matches(
+        DIR + "/" + Pattern.quote(plan.qualifiedName()) + "\\.(sh|rules\\.v4|rules\\.v6)", path);
+  }
+
+  @Override
+  public List<String> directories() {
+    return List.of(DIR);
+  }
+
+  private static final String DIR = "iptables";
 
   /**
    * Which iptables commands the steps run. A host can hold rules in both the legacy (x_tables) and
