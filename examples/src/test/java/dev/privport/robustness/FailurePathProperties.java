@@ -123,7 +123,7 @@ class FailurePathProperties {
     rendering.executeApply(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
     assertThat(withoutPrivport(Fixtures.natState(iptablesNs))).isEqualTo(before);
     assertThat(Fixtures.natState(iptablesNs)).contains("PRIVPORT");
-    rendering.executeUndo(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
+    rendering.executeRemove(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
     assertThat(Fixtures.natState(iptablesNs)).isEqualTo(before);
   }
 

@@ -80,7 +80,7 @@ class RenderingThroughSpiTest {
       IptablesRendering own = new IptablesRenderer().renderAll(plan);
       String q = plan.qualifiedName();
       assertThat(r.apply()).isEqualTo(own.apply());
-      assertThat(r.remove()).isEqualTo(own.undo());
+      assertThat(r.remove()).isEqualTo(own.remove());
       assertThat(files(r))
           .containsExactly(
               Map.entry("iptables/" + q + ".sh", plan.toIptables()),
@@ -126,7 +126,7 @@ class RenderingThroughSpiTest {
     Rendering r = spi(Backend.REDIR, WEB);
     Remedy own = Remedies.redir(WEB);
     assertThat(r.apply()).isEqualTo(own.apply());
-    assertThat(r.remove()).isEqualTo(own.undo());
+    assertThat(r.remove()).isEqualTo(own.remove());
     assertThat(r.notes()).isEqualTo(own.caveats());
     assertThat(files(r))
         .containsExactly(
@@ -142,7 +142,7 @@ class RenderingThroughSpiTest {
     Rendering r = spi(Backend.UNPRIVILEGED_PORT_START, WEB);
     Remedy own = Remedies.unprivilegedPortStart(WEB);
     assertThat(r.apply()).isEqualTo(own.apply());
-    assertThat(r.remove()).isEqualTo(own.undo());
+    assertThat(r.remove()).isEqualTo(own.remove());
     assertThat(r.notes()).isEqualTo(own.caveats());
     assertThat(files(r))
         .containsExactly(

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * go to iptables, IPv6 rules to ip6tables. Rules use {@code -j REDIRECT --to-ports}.
  *
  * <p>{@link #render} gives the apply commands as shell text; {@link #renderAll} gives argv steps
- * for apply and undo and {@code iptables-restore} files.
+ * for apply and remove and {@code iptables-restore} files.
  */
 public final class IptablesRenderer implements PlanRenderer {
   /** The table every rule lives in. */
@@ -82,7 +82,7 @@ public final class IptablesRenderer implements PlanRenderer {
     r.restoreIpv6().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v6", f)));
     return new Rendering(
         r.apply(),
-        r.undo(),
+        r.remove(),
         files,
         List.of(
             "To load the restore files into a running host, remove the plan's jumps first"
@@ -170,7 +170,7 @@ public final class IptablesRenderer implements PlanRenderer {
   public Set<Flavour> removeEverywhere(RedirectPlan plan, Step.Runner runner) {
     Set<Flavour> found = holding(plan, runner);
     for (Flavour flavour : found) {
-      renderAll(plan, flavour).executeUndo(runner);
+      renderAll(plan, flavour).executeRemove(runner);
     }
     return found;
   }
@@ -178,14 +178,14 @@ public final class IptablesRenderer implements PlanRenderer {
   /** Everything this backend renders for {@code plan}, with {@code flavour}'s commands. */
   public IptablesRendering renderAll(RedirectPlan plan, Flavour flavour) {
     List<Step> apply = new ArrayList<>();
-    List<Step> undo = new ArrayList<>();
+    List<Step> remove = new ArrayList<>();
     List<Step> unhook = new ArrayList<>();
     for (Family family : Family.values()) {
       for (Scope scope : Scope.values()) {
         List<RedirectRule> rules = rules(plan, family, scope);
         Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
         List<Step> removal = hook.removal();
-        undo.addAll(removal);
+        remove.addAll(removal);
         unhook.add(removal.get(0));
         if (rules.isEmpty()) {
           apply.addAll(removal); // converge: a chain this plan no longer needs goes away
@@ -195,7 +195,12 @@ public final class IptablesRenderer implements PlanRenderer {
       }
     }
     return new IptablesRendering(
-        plan, apply, undo, unhook, restoreFile(plan, Family.IPV4), restoreFile(plan, Family.IPV6));
+        plan,
+        apply,
+        remove,
+        unhook,
+        restoreFile(plan, Family.IPV4),
+        restoreFile(plan, Family.IPV6));
   }
 
   /** The plan's chain for {@code scope}: {@code PRIVPORT[-NAME]-IN} or {@code ...-LOCAL}. */

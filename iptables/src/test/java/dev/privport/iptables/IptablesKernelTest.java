@@ -7,6 +7,10 @@ import dev.privport.core.Family;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
+import dev.privport.core.spi.Backend;
+import dev.privport.core.spi.PlanRenderers;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.Rendering;
 import dev.privport.testkit.Fixtures;
 import dev.privport.testkit.Kernel;
 import dev.privport.testkit.Lab;
@@ -36,7 +40,7 @@ class IptablesKernelTest {
 
     @Override
     protected void remove(RedirectPlan plan) {
-      IPTABLES.renderAll(plan).executeUndo(runnerIn(lab.host));
+      IPTABLES.renderAll(plan).executeRemove(runnerIn(lab.host));
     }
 
     @Override
@@ -85,7 +89,7 @@ class IptablesKernelTest {
         IPTABLES.renderAll(plan, IptablesRenderer.Flavour.LEGACY).executeApply(host);
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
         // Removing with the other flavour reports success and leaves the legacy redirect live.
-        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.NFT).executeUndo(host);
+        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.NFT).executeRemove(host);
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
         assertThat(IptablesRenderer.holding(plan, host))
             .containsExactly(IptablesRenderer.Flavour.LEGACY);
@@ -131,6 +135,24 @@ class IptablesKernelTest {
           .filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN"))
           .hasSize(2);
       assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
+    }
+  }
+
+  /** Apply and remove with the steps PlanRenderers gives: the one shape every backend returns. */
+  @Nested
+  class ThroughTheSpi extends Base {
+    private Rendering rendering(RedirectPlan plan) {
+      return PlanRenderers.rendering(Backend.IPTABLES, plan, RenderOptions.NONE);
+    }
+
+    @Override
+    protected void apply(RedirectPlan plan) {
+      Step.executeAll(rendering(plan).apply(), runnerIn(lab.host));
+    }
+
+    @Override
+    protected void remove(RedirectPlan plan) {
+      Step.executeAll(rendering(plan).remove(), runnerIn(lab.host));
     }
   }
 

@@ -69,7 +69,7 @@ class IptablesRendererTest {
         };
     renderer
         .renderAll(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only().localOnly()))
-        .executeUndo(fake);
+        .executeRemove(fake);
     assertThat(ran)
         .allMatch(c -> c.argv().contains("-L") || c.argv().contains("-C")); // nothing to remove
   }

@@ -36,7 +36,7 @@ public final class RedirRenderer implements PlanRenderer {
     Remedy r = Remedies.redir(plan);
     return new Rendering(
         r.apply(),
-        r.undo(),
+        r.remove(),
         r.files().stream()
             .map(f -> new RenderedFile(DIR + "/" + f.fileName(), f.content()))
             .toList(),

@@ -45,7 +45,7 @@ public final class UnprivilegedPortStartRenderer implements PlanRenderer {
     Remedy r = Remedies.unprivilegedPortStart(plan);
     return new Rendering(
         r.apply(),
-        r.undo(),
+        r.remove(),
         r.files().stream().map(f -> new RenderedFile(path(plan), f.content())).toList(),
         r.caveats());
   }
