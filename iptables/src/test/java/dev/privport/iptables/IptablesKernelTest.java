@@ -11,11 +11,12 @@ import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderers;
 import dev.privport.core.spi.RenderOptions;
 import dev.privport.core.spi.Rendering;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Lab;
-import dev.privport.testkit.Netns;
-import dev.privport.testkit.RedirectContract;
+import dev.privport.testkit.contract.RedirectContract;
+import dev.privport.testkit.fixtures.IptablesFixtures;
+import dev.privport.testkit.fixtures.PlanFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.lab.Netns;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +46,7 @@ class IptablesKernelTest {
 
     @Override
     protected void reset() {
-      Fixtures.emptyNat(lab.host);
+      IptablesFixtures.emptyNat(lab.host);
     }
   }
 
@@ -59,15 +60,15 @@ class IptablesKernelTest {
 
     @Test
     void applyTwiceKeepsOneCopyAndUndoRestoresForeignRulesExactly() {
-      Fixtures.foreignIptables(
+      IptablesFixtures.foreignChains(
           lab.host); // a pre-existing foreign chain, rule and jump, shaped like Docker's
-      String before = Fixtures.natState(lab.host);
+      String before = IptablesFixtures.natState(lab.host);
 
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
       apply(plan);
-      String once = Fixtures.natState(lab.host);
+      String once = IptablesFixtures.natState(lab.host);
       apply(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(once);
       assertThat(once.split("\n"))
           .filteredOn(l -> l.contains("-j PRIVPORT-IN"))
           .hasSize(2); // one per family
@@ -75,9 +76,9 @@ class IptablesKernelTest {
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
 
       remove(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
       remove(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
     }
 
     @Test
@@ -113,7 +114,7 @@ class IptablesKernelTest {
     void reApplyingASmallerPlanRemovesWhatItNoLongerNeeds() {
       apply(RedirectPlan.builder().tcp(80, 8080).add(Redirect.tcp(81, 8081).localOnly()).build());
       apply(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly().ipv4Only()));
-      String state = Fixtures.natState(lab.host);
+      String state = IptablesFixtures.natState(lab.host);
       assertThat(state).contains("-A PRIVPORT-IN").doesNotContain("PRIVPORT-LOCAL");
       assertThat(fromHost("tcp", "127.0.0.1", 81)).isEqualTo("port=81");
       assertThat(fromClient("tcp", "2001:db8:1::1", 80)).isEqualTo("port=80");
@@ -131,7 +132,7 @@ class IptablesKernelTest {
       for (int i = 0; i < 2; i++) {
         lab.host.execWithInput(plan.toIptables(), "sh", "-e").orThrow();
       }
-      assertThat(Fixtures.natState(lab.host).split("\n"))
+      assertThat(IptablesFixtures.natState(lab.host).split("\n"))
           .filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN"))
           .hasSize(2);
       assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
@@ -171,7 +172,7 @@ class IptablesKernelTest {
 
     @Test
     void everyRestoreFilePassesTheTestModeAndLoadingTwiceKeepsOneCopy() {
-      for (RedirectPlan plan : Fixtures.plansOfEveryShape()) {
+      for (RedirectPlan plan : PlanFixtures.ofEveryShape()) {
         IptablesRendering r = IPTABLES.renderAll(plan);
         for (Family family : Family.values()) {
           String file = (family == Family.IPV4 ? r.restoreIpv4() : r.restoreIpv6()).orElseThrow();
@@ -180,9 +181,9 @@ class IptablesKernelTest {
           assertThat(check.exitCode()).as(tool + " --test: " + check.stderr()).isZero();
         }
         apply(plan);
-        String once = Fixtures.natState(lab.host);
+        String once = IptablesFixtures.natState(lab.host);
         apply(plan);
-        assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
+        assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(once);
         remove(plan);
       }
     }

@@ -208,11 +208,11 @@ class AdvisorTest {
 
   @Test
   void realReadingMatchesSysctl() throws Exception {
-    dev.privport.testkit.Kernel.requireCommand("sysctl");
+    dev.privport.testkit.lab.Kernel.requireCommand("sysctl");
     HostFacts facts = HostFacts.ofThisHost();
     // An independent reading: the sysctl tool, not the same Java file access.
-    dev.privport.testkit.Cmd.Result r =
-        dev.privport.testkit.Cmd.run(
+    dev.privport.testkit.process.Cmd.Result r =
+        dev.privport.testkit.process.Cmd.run(
                 "sysctl", "-n", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range")
             .orThrow();
     List<String> values = r.stdout().lines().toList();
