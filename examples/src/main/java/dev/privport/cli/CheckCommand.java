@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import dev.privport.core.Checks;
 import dev.privport.core.PlanFile;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.RenderedFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -97,14 +99,14 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Path dir = directory();
     RedirectPlan p = plan.plan();
-    var hosts = RenderCommand.hosts(hostAddresses);
+    RenderOptions options = RenderCommand.options(hostAddresses);
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException(
           "DIR must be a directory the files were rendered into, got "
               + Checks.show(dir.toString()));
     }
     List<String> skipped = new ArrayList<>();
-    List<Artifact> artifacts = Artifacts.render(p, backend, hosts, skipped);
+    List<RenderedFile> artifacts = Artifacts.render(p, backend, options, skipped);
     List<FileResult> results = compare(p, dir, artifacts);
     long stale = results.stream().filter(r -> r.status() != Status.FRESH).count();
     PrintWriter stdout = spec.commandLine().getOut();
@@ -130,11 +132,11 @@ final class CheckCommand implements Callable<Integer> {
     return Path.of(args.remove(args.size() - 1));
   }
 
-  private List<FileResult> compare(RedirectPlan p, Path dir, List<Artifact> artifacts)
+  private List<FileResult> compare(RedirectPlan p, Path dir, List<RenderedFile> artifacts)
       throws IOException {
     List<FileResult> out = new ArrayList<>();
     Set<String> rendered = new HashSet<>();
-    for (Artifact a : artifacts) {
+    for (RenderedFile a : artifacts) {
       rendered.add(a.path());
       Path file = dir.resolve(a.path());
       if (!Files.exists(file)) {

@@ -1,12 +1,13 @@
 package dev.privport.cli;
 
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.RenderedFile;
 import dev.privport.firewalld.HostAddresses;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,18 +54,18 @@ final class RenderCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RedirectPlan p = plan.plan();
-    Optional<HostAddresses> hosts = hosts(hostAddresses);
+    RenderOptions options = options(hostAddresses);
     List<String> skipped = new ArrayList<>();
     PrintWriter stdout = spec.commandLine().getOut();
     if (out == null) {
-      stdout.print(Artifacts.stdout(p, backend, hosts, skipped));
+      stdout.print(Artifacts.stdout(p, backend, options, skipped));
     } else {
-      List<Artifact> artifacts = Artifacts.render(p, backend, hosts, skipped);
+      List<RenderedFile> artifacts = Artifacts.render(p, backend, options, skipped);
       OutputDirectory dir = OutputDirectory.create(out);
       // Every path is checked before the first is written: a refusal leaves the directory as it
       // was.
       artifacts.forEach(a -> dir.check(a.path()));
-      for (Artifact a : artifacts) {
+      for (RenderedFile a : artifacts) {
         OutputDirectory.Outcome outcome = dir.write(a.path(), a.content());
         stdout.println(
             (outcome == OutputDirectory.Outcome.WRITTEN ? "wrote " : "unchanged ")
@@ -75,9 +76,14 @@ final class RenderCommand implements Callable<Integer> {
     return Privport.OK;
   }
 
-  static Optional<HostAddresses> hosts(List<String> addresses) {
-    return addresses.isEmpty()
-        ? Optional.empty()
-        : Optional.of(HostAddresses.of(addresses.toArray(String[]::new)));
+  /**
+   * The render options for {@code --host-address}; the addresses are checked here, so bad input is
+   * refused before anything is rendered, whichever backend is selected.
+   */
+  static RenderOptions options(List<String> addresses) {
+    if (!addresses.isEmpty()) {
+      HostAddresses.of(addresses.toArray(String[]::new));
+    }
+    return new RenderOptions(addresses);
   }
 }

@@ -3,8 +3,10 @@ package dev.privport.examples;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.remedy.Remedies;
-import dev.privport.core.remedy.Remedy;
+import dev.privport.core.spi.Backend;
+import dev.privport.core.spi.PlanRenderers;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.Rendering;
 
 /**
  * Example, after the OpenNMS-on-port-514 write-up this project grew from: a monitoring server
@@ -31,14 +33,15 @@ public final class OpenNmsSyslogAndTraps {
    * alternative with its warning.
    */
   public static String render() {
-    Remedy sysctl = Remedies.unprivilegedPortStart(plan());
+    Rendering sysctl =
+        PlanRenderers.rendering(Backend.UNPRIVILEGED_PORT_START, plan(), RenderOptions.NONE);
     return plan().toNft()
         + "\n# After nft -f: move devices that are already sending onto the redirect.\n"
         + ConntrackCleanup.forPlan(plan()).toShell()
-        + "\n# Alternative: "
-        + sysctl.summary()
-        + "\n# "
-        + sysctl.caveats().get(0)
+        + "\n# Alternative: lower the unprivileged port start ("
+        + sysctl.files().get(0).path()
+        + ")\n# "
+        + sysctl.notes().get(0)
         + "\n"
         + sysctl.files().get(0).content();
   }

@@ -28,12 +28,17 @@ class ExamplesTest {
     assertThat(written)
         .extracting(p -> dir.relativize(p).toString())
         .containsExactly(
-            "etc/nftables.d/privport.nft",
-            "etc/iptables/rules.v4",
-            "etc/iptables/rules.v6",
-            "etc/firewalld/direct.xml");
-    assertThat(Files.readString(dir.resolve("etc/nftables.d/privport.nft")))
+            "nftables/privport.nft",
+            "systemd/privport.service",
+            "iptables/privport.sh",
+            "iptables/privport.rules.v4",
+            "iptables/privport.rules.v6",
+            "firewalld/privport.direct.xml");
+    // The same layout and bytes as privport render --backend all --out DIR.
+    assertThat(Files.readString(dir.resolve("nftables/privport.nft")))
         .isEqualTo(RedirectPlan.of(80, 8080).toNft());
+    assertThat(Files.readString(dir.resolve("iptables/privport.sh")))
+        .isEqualTo(RedirectPlan.of(80, 8080).toIptables());
   }
 
   @Test

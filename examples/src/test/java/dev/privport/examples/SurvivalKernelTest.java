@@ -50,7 +50,7 @@ class SurvivalKernelTest {
     // Nothing of privport's left, and firewalld's runtime rebuilt from an empty permanent config.
     ns.execWithInput(new dev.privport.nft.NftRenderer().renderRemoval(PLAN), "nft", "-f", "-")
         .orThrow();
-    new IptablesRenderer().renderAll(PLAN).executeUndo(ns.runner());
+    new IptablesRenderer().renderAll(PLAN).executeRemove(ns.runner());
     FirewalldDirectRules direct = new FirewalldRenderer().renderDirect(PLAN);
     direct.permanentRemove().forEach(c -> firewalld.runner().run(c));
     reloadFirewalld();

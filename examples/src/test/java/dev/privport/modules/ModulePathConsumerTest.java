@@ -135,7 +135,7 @@ class ModulePathConsumerTest {
             .build();
     assertThat(output)
         .isEqualTo(
-            "providers [dev.privport.firewalld, dev.privport.iptables, dev.privport.nft]\n"
+            "providers [dev.privport.core, dev.privport.firewalld, dev.privport.iptables, dev.privport.nft]\n"
                 + "=nft\n"
                 + plan.toNft()
                 + "=iptables\n"

@@ -125,7 +125,7 @@ class FailurePathProperties {
     rendering.executeApply(iptablesNs.runner());
     assertThat(withoutPrivport(IptablesFixtures.natState(iptablesNs))).isEqualTo(before);
     assertThat(IptablesFixtures.natState(iptablesNs)).contains("PRIVPORT");
-    rendering.executeUndo(iptablesNs.runner());
+    rendering.executeRemove(iptablesNs.runner());
     assertThat(IptablesFixtures.natState(iptablesNs)).isEqualTo(before);
   }
 

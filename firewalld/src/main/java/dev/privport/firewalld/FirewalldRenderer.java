@@ -11,7 +11,10 @@ import dev.privport.core.Scope;
 import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
-import dev.privport.iptables.IptablesRenderer;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.RenderedFile;
+import dev.privport.core.spi.Rendering;
+import dev.privport.iptables.IptablesArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,6 +66,63 @@ public final class FirewalldRenderer implements PlanRenderer {
     }
     return out.toString();
   }
+
+  /**
+   * The direct rules' permanent configuration as {@code firewalld/Q.direct.xml} (per plan: a host
+   * with one plan installs it as {@value #DIRECT_XML}; a host with several uses the firewall-cmd
+   * calls instead). Without host addresses, apply and remove are the runtime direct-rule calls.
+   * With them, the policy route: its policies as {@code firewalld/policies/POLICY.xml}, and apply
+   * and remove are its permanent steps.
+   *
+   * @throws IllegalArgumentException for host addresses firewalld does not take, or a plan the
+   *     policy route cannot express (see {@link #renderPolicies})
+   */
+  @Override
+  public Rendering rendering(RedirectPlan plan, RenderOptions options) {
+    FirewalldDirectRules direct = renderDirect(plan);
+    List<RenderedFile> files = new ArrayList<>();
+    files.add(
+        new RenderedFile(
+            DIR + "/" + plan.qualifiedName() + ".direct.xml", direct.directXml().content()));
+    List<String> notes = new ArrayList<>();
+    notes.add(
+        "Runtime rules are gone after firewall-cmd --reload: keep them with --permanent, the"
+            + " direct.xml or the policy files.");
+    if (options.hostAddresses().isEmpty()) {
+      return new Rendering(
+          direct.runtimeAdd().stream().map(Step::always).toList(),
+          direct.runtimeRemove().stream().map(Step::always).toList(),
+          files,
+          notes);
+    }
+    FirewalldPolicies policies =
+        renderPolicies(plan, HostAddresses.of(options.hostAddresses().toArray(String[]::new)));
+    policies
+        .policyFiles()
+        .forEach(f -> files.add(new RenderedFile(POLICIES + "/" + f.fileName(), f.content())));
+    return new Rendering(policies.apply(), policies.remove(), files, notes);
+  }
+
+  @Override
+  public boolean owns(RedirectPlan plan, String path) {
+    if (path.equals(DIR + "/" + plan.qualifiedName() + ".direct.xml")) {
+      return true;
+    }
+    for (Scope scope : Scope.values()) {
+      if (path.equals(POLICIES + "/" + policyName(plan, scope) + ".xml")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public List<String> directories() {
+    return List.of(DIR, POLICIES);
+  }
+
+  private static final String DIR = "firewalld";
+  private static final String POLICIES = DIR + "/policies";
 
   /** The direct-rule route. */
   public FirewalldDirectRules renderDirect(RedirectPlan plan) {
@@ -128,15 +188,15 @@ public final class FirewalldRenderer implements PlanRenderer {
         if (!rule.families().contains(family)) {
           continue;
         }
-        List<String> args = new ArrayList<>(IptablesRenderer.scopeGuard(rule.scope()));
+        List<String> args = new ArrayList<>(IptablesArgs.scopeGuard(rule.scope()));
         // Direct rules of every plan share firewalld's chains, and firewalld tells rules apart by
         // their arguments: the plan's name in the comment keeps two plans with the same redirect
         // two rules, so removing one plan leaves the other's redirect working.
-        args.addAll(IptablesRenderer.ruleArgs(rule, commentFor(plan, rule)));
+        args.addAll(IptablesArgs.ruleArgs(rule, commentFor(plan, rule)));
         int priority = -rule.interfaceSpecificity();
         out.add(
             new DirectRule(
-                family, IptablesRenderer.builtinChain(rule.scope()), priority, List.copyOf(args)));
+                family, IptablesArgs.builtinChain(rule.scope()), priority, List.copyOf(args)));
       }
     }
     return out;

@@ -10,12 +10,16 @@ import dev.privport.core.Scope;
 import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.RenderedFile;
+import dev.privport.core.spi.Rendering;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Renders a {@link RedirectPlan} for iptables ({@code iptables-nft}, the default on current
@@ -27,7 +31,7 @@ import java.util.Set;
  * go to iptables, IPv6 rules to ip6tables. Rules use {@code -j REDIRECT --to-ports}.
  *
  * <p>{@link #render} gives the apply commands as shell text; {@link #renderAll} gives argv steps
- * for apply and undo and {@code iptables-restore} files.
+ * for apply and remove and {@code iptables-restore} files.
  */
 public final class IptablesRenderer implements PlanRenderer {
   /** The table every rule lives in. */
@@ -63,6 +67,43 @@ public final class IptablesRenderer implements PlanRenderer {
     }
     return out.toString();
   }
+
+  /**
+   * The shell text as {@code iptables/Q.sh} and the restore files as {@code iptables/Q.rules.v4}
+   * and {@code Q.rules.v6} (each when the plan has rules of that family); the apply and remove
+   * steps of {@link #renderAll(RedirectPlan)} for the host's default iptables.
+   */
+  @Override
+  public Rendering rendering(RedirectPlan plan, RenderOptions options) {
+    IptablesRendering r = renderAll(plan);
+    String q = plan.qualifiedName();
+    List<RenderedFile> files = new ArrayList<>();
+    files.add(new RenderedFile(DIR + "/" + q + ".sh", render(plan)));
+    r.restoreIpv4().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v4", f)));
+    r.restoreIpv6().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v6", f)));
+    return new Rendering(
+        r.apply(),
+        r.remove(),
+        files,
+        List.of(
+            "To load the restore files into a running host, remove the plan's jumps first"
+                + " (IptablesRendering.unhook()), or the jumps double.",
+            "firewalld's plain --reload deletes these chains: where firewalld runs, use the"
+                + " firewalld backend."));
+  }
+
+  @Override
+  public boolean owns(RedirectPlan plan, String path) {
+    return Pattern.matches(
+        DIR + "/" + Pattern.quote(plan.qualifiedName()) + "\\.(sh|rules\\.v4|rules\\.v6)", path);
+  }
+
+  @Override
+  public List<String> directories() {
+    return List.of(DIR);
+  }
+
+  private static final String DIR = "iptables";
 
   /**
    * Which iptables commands the steps run. A host can hold rules in both the legacy (x_tables) and
@@ -130,7 +171,7 @@ public final class IptablesRenderer implements PlanRenderer {
   public Set<Flavour> removeEverywhere(RedirectPlan plan, CommandRunner runner) {
     Set<Flavour> found = holding(plan, runner);
     for (Flavour flavour : found) {
-      renderAll(plan, flavour).executeUndo(runner);
+      renderAll(plan, flavour).executeRemove(runner);
     }
     return found;
   }
@@ -138,14 +179,14 @@ public final class IptablesRenderer implements PlanRenderer {
   /** Everything this backend renders for {@code plan}, with {@code flavour}'s commands. */
   public IptablesRendering renderAll(RedirectPlan plan, Flavour flavour) {
     List<Step> apply = new ArrayList<>();
-    List<Step> undo = new ArrayList<>();
+    List<Step> remove = new ArrayList<>();
     List<Step> unhook = new ArrayList<>();
     for (Family family : Family.values()) {
       for (Scope scope : Scope.values()) {
         List<RedirectRule> rules = rules(plan, family, scope);
         Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
         List<Step> removal = hook.removal();
-        undo.addAll(removal);
+        remove.addAll(removal);
         unhook.add(removal.get(0));
         if (rules.isEmpty()) {
           apply.addAll(removal); // converge: a chain this plan no longer needs goes away
@@ -155,7 +196,12 @@ public final class IptablesRenderer implements PlanRenderer {
       }
     }
     return new IptablesRendering(
-        plan, apply, undo, unhook, restoreFile(plan, Family.IPV4), restoreFile(plan, Family.IPV6));
+        plan,
+        apply,
+        remove,
+        unhook,
+        restoreFile(plan, Family.IPV4),
+        restoreFile(plan, Family.IPV6));
   }
 
   /** The plan's chain for {@code scope}: {@code PRIVPORT[-NAME]-IN} or {@code ...-LOCAL}. */
@@ -164,67 +210,11 @@ public final class IptablesRenderer implements PlanRenderer {
         + (scope == Scope.INCOMING ? "-IN" : "-LOCAL");
   }
 
-  /** The built-in nat chain that {@code scope}'s traffic passes. */
-  public static String builtinChain(Scope scope) {
-    return scope == Scope.INCOMING ? "PREROUTING" : "OUTPUT";
-  }
-
-  /**
-   * The match that keeps a scope to its traffic: {@code -m addrtype --dst-type LOCAL} (addressed to
-   * this host, never routed traffic) or {@code -o lo} (this host talking to itself).
-   */
-  public static List<String> scopeGuard(Scope scope) {
-    return scope == Scope.INCOMING
-        ? List.of("-m", "addrtype", "--dst-type", "LOCAL")
-        : List.of("-o", "lo");
-  }
-
-  /**
-   * One rule's match and target, without chain or scope guard: {@code [-i IF] -p tcp -m tcp --dport
-   * 80 -m comment --comment "tcp 80 -> 8080" -j REDIRECT --to-ports 8080}. Shared with firewalld's
-   * direct rules, which carry iptables arguments.
-   */
-  public static List<String> ruleArgs(RedirectRule rule) {
-    return ruleArgs(rule, rule.describe());
-  }
-
-  /**
-   * {@link #ruleArgs(RedirectRule)} with another comment: firewalld's direct rules name their plan
-   * there, because they share firewalld's chains and a rule is identified by its arguments.
-   */
-  public static List<String> ruleArgs(RedirectRule rule, String comment) {
-    List<String> args = new ArrayList<>();
-    rule.inputInterface().ifPresent(i -> args.addAll(List.of("-i", i)));
-    String proto = rule.protocol().keyword();
-    args.addAll(
-        List.of(
-            "-p",
-            proto,
-            "-m",
-            proto,
-            "--dport",
-            Integer.toString(rule.fromPort()),
-            "-m",
-            "comment",
-            "--comment",
-            comment,
-            "-j",
-            "REDIRECT",
-            "--to-ports",
-            Integer.toString(rule.toPort())));
-    return args;
-  }
-
   /** The plan's rules for one family and scope, in rendering order. */
   static List<RedirectRule> rules(RedirectPlan plan, Family family, Scope scope) {
     return plan.rules().stream()
         .filter(r -> r.scope() == scope && r.families().contains(family))
         .toList();
-  }
-
-  /** {@code iptables} or {@code ip6tables}. */
-  public static String program(Family family) {
-    return family == Family.IPV4 ? "iptables" : "ip6tables";
   }
 
   private static Optional<String> restoreFile(RedirectPlan plan, Family family) {
@@ -242,14 +232,14 @@ public final class IptablesRenderer implements PlanRenderer {
         body.append("-A ")
             .append(chain)
             .append(' ')
-            .append(restoreWords(ruleArgs(rule)))
+            .append(restoreWords(IptablesArgs.ruleArgs(rule)))
             .append('\n');
       }
       jumps
           .append("-A ")
-          .append(builtinChain(scope))
+          .append(IptablesArgs.builtinChain(scope))
           .append(' ')
-          .append(restoreWords(scopeGuard(scope)))
+          .append(restoreWords(IptablesArgs.scopeGuard(scope)))
           .append(" -j ")
           .append(chain)
           .append('\n');
@@ -263,7 +253,7 @@ public final class IptablesRenderer implements PlanRenderer {
             + "\": "
             + (family == Family.IPV4 ? "IPv4" : "IPv6")
             + " nat rules for "
-            + program(family)
+            + IptablesArgs.program(family)
             + "-restore --noflush, rendered by privport.\n"
             + "# Declaring the plan's chains empties them, so rules are never doubled. At runtime, run the\n"
             + "# plan's unhook steps first so loading again adds no second jump.\n"
@@ -295,8 +285,8 @@ public final class IptablesRenderer implements PlanRenderer {
     }
 
     Command jump(String op) {
-      List<String> args = new ArrayList<>(List.of(op, builtinChain(scope)));
-      args.addAll(scopeGuard(scope));
+      List<String> args = new ArrayList<>(List.of(op, IptablesArgs.builtinChain(scope)));
+      args.addAll(IptablesArgs.scopeGuard(scope));
       args.addAll(List.of("-j", chain));
       return cmd(args.toArray(String[]::new));
     }
@@ -312,7 +302,7 @@ public final class IptablesRenderer implements PlanRenderer {
       steps.add(Step.always(cmd("-F", chain)));
       for (RedirectRule rule : rules) {
         List<String> args = new ArrayList<>(List.of("-A", chain));
-        args.addAll(ruleArgs(rule));
+        args.addAll(IptablesArgs.ruleArgs(rule));
         steps.add(Step.always(cmd(args.toArray(String[]::new))));
       }
       steps.add(Step.unless(jump("-C"), jump("-A")));

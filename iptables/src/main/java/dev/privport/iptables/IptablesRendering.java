@@ -12,23 +12,23 @@ import java.util.Optional;
  * @param plan the plan
  * @param apply idempotent steps that make the live nat table hold exactly the plan's chains, rules
  *     and jumps (chains the plan no longer needs are removed)
- * @param undo idempotent steps that remove the plan's jumps and chains and nothing else
- * @param unhook the undo's first steps only: remove the plan's jumps, so a restore file can be
- *     loaded again at runtime without doubling them
+ * @param remove idempotent steps that remove the plan's jumps and chains and nothing else
+ * @param unhook the remove steps' first ones only: remove the plan's jumps, so a restore file can
+ *     be loaded again at runtime without doubling them
  * @param restoreIpv4 an {@code iptables-restore --noflush} file, if the plan has IPv4 rules
  * @param restoreIpv6 an {@code ip6tables-restore --noflush} file, if the plan has IPv6 rules
  */
 public record IptablesRendering(
     RedirectPlan plan,
     List<Step> apply,
-    List<Step> undo,
+    List<Step> remove,
     List<Step> unhook,
     Optional<String> restoreIpv4,
     Optional<String> restoreIpv6) {
 
   public IptablesRendering {
     apply = List.copyOf(apply);
-    undo = List.copyOf(undo);
+    remove = List.copyOf(remove);
     unhook = List.copyOf(unhook);
   }
 
@@ -37,8 +37,8 @@ public record IptablesRendering(
     Step.executeAll(apply, runner);
   }
 
-  /** Runs every undo step with {@code runner}. */
-  public void executeUndo(CommandRunner runner) {
-    Step.executeAll(undo, runner);
+  /** Runs every remove step with {@code runner}. */
+  public void executeRemove(CommandRunner runner) {
+    Step.executeAll(remove, runner);
   }
 }

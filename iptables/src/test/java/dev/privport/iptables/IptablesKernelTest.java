@@ -7,6 +7,10 @@ import dev.privport.core.Family;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
+import dev.privport.core.spi.Backend;
+import dev.privport.core.spi.PlanRenderers;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.Rendering;
 import dev.privport.testkit.contract.RedirectContract;
 import dev.privport.testkit.fixtures.IptablesFixtures;
 import dev.privport.testkit.fixtures.PlanFixtures;
@@ -37,7 +41,7 @@ class IptablesKernelTest {
 
     @Override
     protected void remove(RedirectPlan plan) {
-      IPTABLES.renderAll(plan).executeUndo(runnerIn(lab.host));
+      IPTABLES.renderAll(plan).executeRemove(runnerIn(lab.host));
     }
 
     @Override
@@ -86,7 +90,7 @@ class IptablesKernelTest {
         IPTABLES.renderAll(plan, IptablesRenderer.Flavour.LEGACY).executeApply(host);
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
         // Removing with the other flavour reports success and leaves the legacy redirect live.
-        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.NFT).executeUndo(host);
+        IPTABLES.renderAll(plan, IptablesRenderer.Flavour.NFT).executeRemove(host);
         assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
         assertThat(IptablesRenderer.holding(plan, host))
             .containsExactly(IptablesRenderer.Flavour.LEGACY);
@@ -135,6 +139,24 @@ class IptablesKernelTest {
     }
   }
 
+  /** Apply and remove with the steps PlanRenderers gives: the one shape every backend returns. */
+  @Nested
+  class ThroughTheSpi extends Base {
+    private Rendering rendering(RedirectPlan plan) {
+      return PlanRenderers.rendering(Backend.IPTABLES, plan, RenderOptions.NONE);
+    }
+
+    @Override
+    protected void apply(RedirectPlan plan) {
+      Step.executeAll(rendering(plan).apply(), runnerIn(lab.host));
+    }
+
+    @Override
+    protected void remove(RedirectPlan plan) {
+      Step.executeAll(rendering(plan).remove(), runnerIn(lab.host));
+    }
+  }
+
   /** Apply by loading the restore files with --noflush, after the unhook steps. */
   @Nested
   class WithRestoreFiles extends Base {
@@ -154,7 +176,7 @@ class IptablesKernelTest {
         IptablesRendering r = IPTABLES.renderAll(plan);
         for (Family family : Family.values()) {
           String file = (family == Family.IPV4 ? r.restoreIpv4() : r.restoreIpv6()).orElseThrow();
-          String tool = IptablesRenderer.program(family) + "-restore";
+          String tool = IptablesArgs.program(family) + "-restore";
           var check = lab.host.execWithInput(file, tool, "--test", "--noflush");
           assertThat(check.exitCode()).as(tool + " --test: " + check.stderr()).isZero();
         }

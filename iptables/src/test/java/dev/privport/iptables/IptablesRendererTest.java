@@ -64,7 +64,7 @@ class IptablesRendererTest {
             c -> RecordingRunner.exit(c.argv().contains("-L") || c.argv().contains("-C") ? 1 : 0));
     renderer
         .renderAll(RedirectPlan.of(Redirect.tcp(80, 8080).ipv4Only().localOnly()))
-        .executeUndo(fake);
+        .executeRemove(fake);
     assertThat(fake.commands())
         .isNotEmpty()
         .allMatch(c -> c.argv().contains("-L") || c.argv().contains("-C")); // nothing to remove

@@ -1,13 +1,18 @@
 package dev.privport.nft;
 
+import dev.privport.core.Command;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Family;
 import dev.privport.core.Protocol;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
+import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
+import dev.privport.core.spi.RenderOptions;
+import dev.privport.core.spi.RenderedFile;
+import dev.privport.core.spi.Rendering;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -54,6 +59,46 @@ public final class NftRenderer implements PlanRenderer {
   public Backend backend() {
     return Backend.NFT;
   }
+
+  /**
+   * The script as {@code nftables/Q.nft} and the unit that loads it at boot as {@code
+   * systemd/Q.service}; apply loads the script where {@code privport install} puts it, remove
+   * deletes the plan's table (one transaction that succeeds when it is already gone, as the unit's
+   * stop).
+   */
+  @Override
+  public Rendering rendering(RedirectPlan plan, RenderOptions options) {
+    String q = plan.qualifiedName();
+    String table = "inet " + tableName(plan);
+    NftServiceUnit unit = NftServiceUnit.of(plan);
+    return new Rendering(
+        List.of(
+            Step.always(
+                Command.of(NftServiceUnit.NFT_BINARY, "-f", NftServiceUnit.rulesPath(plan)))),
+        List.of(
+            Step.always(
+                Command.of(
+                    NftServiceUnit.NFT_BINARY, "add table " + table + "; delete table " + table))),
+        List.of(
+            new RenderedFile(RULES_DIR + "/" + q + ".nft", unit.rules().content()),
+            new RenderedFile(UNIT_DIR + "/" + unit.unit().fileName(), unit.unit().content())),
+        List.of());
+  }
+
+  @Override
+  public boolean owns(RedirectPlan plan, String path) {
+    String q = plan.qualifiedName();
+    return path.equals(RULES_DIR + "/" + q + ".nft")
+        || path.equals(UNIT_DIR + "/" + q + ".service");
+  }
+
+  @Override
+  public List<String> directories() {
+    return List.of(RULES_DIR, UNIT_DIR);
+  }
+
+  private static final String RULES_DIR = "nftables";
+  private static final String UNIT_DIR = "systemd";
 
   /** The plan's table name (its family is always {@code inet}). */
   public static String tableName(RedirectPlan plan) {

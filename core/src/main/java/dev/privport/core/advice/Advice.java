@@ -22,7 +22,7 @@ public record Advice(int port, Protocol protocol, List<Option> options, Option r
    * @param reason why, in one sentence
    */
   public record Option(Optional<Backend> backend, boolean applicable, String reason) {
-    /** What {@link #describe()} names "nothing needed": it is not a backend. */
+    /** What {@link Advice#describe()} names "nothing needed": it is not a backend. */
     public static final String NOTHING_NEEDED = "NOTHING_NEEDED";
 
     /** The remedy's name, {@code NFT} ... or {@value #NOTHING_NEEDED}. */

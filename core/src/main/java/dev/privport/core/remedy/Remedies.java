@@ -83,7 +83,7 @@ public final class Remedies {
           "cannot use redir: redir binds addresses, not interfaces; use a firewall backend");
     }
     List<Step> apply = new ArrayList<>();
-    List<Step> undo = new ArrayList<>();
+    List<Step> remove = new ArrayList<>();
     List<ConfigFile> files = new ArrayList<>();
     List<String> units = new ArrayList<>();
     boolean incomingOnlyNote = false;
@@ -139,10 +139,10 @@ public final class Remedies {
     apply.add(Step.always(Command.of("systemctl", "daemon-reload")));
     for (String unit : units) {
       apply.add(Step.always(Command.of("systemctl", "enable", "--now", unit)));
-      undo.add(Step.always(Command.of("systemctl", "disable", "--now", unit)));
-      undo.add(Step.always(Command.of("rm", "-f", "/etc/systemd/system/" + unit)));
+      remove.add(Step.always(Command.of("systemctl", "disable", "--now", unit)));
+      remove.add(Step.always(Command.of("rm", "-f", "/etc/systemd/system/" + unit)));
     }
-    undo.add(Step.always(Command.of("systemctl", "daemon-reload")));
+    remove.add(Step.always(Command.of("systemctl", "daemon-reload")));
     List<String> caveats =
         new ArrayList<>(
             List.of(
@@ -158,7 +158,7 @@ public final class Remedies {
         Backend.REDIR,
         "forward each TCP port in user space with redir under systemd",
         apply,
-        undo,
+        remove,
         files,
         caveats);
   }
@@ -181,9 +181,9 @@ public final class Remedies {
 
   /**
    * Lowers {@code net.ipv4.ip_unprivileged_port_start} from {@code current} to {@code port}, and
-   * never raises it: when {@code current <= port} the port is already bindable, so apply and undo
+   * never raises it: when {@code current <= port} the port is already bindable, so apply and remove
    * are empty and the drop-in keeps the setting commented out (setting it would make ports {@code
-   * current..port-1} privileged again). Otherwise apply sets {@code port}, undo puts back exactly
+   * current..port-1} privileged again). Otherwise apply sets {@code port}, remove puts back exactly
    * {@code current} (only while the value is still {@code port}, so a later change by someone else
    * is left alone) and removes the drop-in.
    *
@@ -268,7 +268,7 @@ public final class Remedies {
    * Grants {@code CAP_NET_BIND_SERVICE} to one binary as a file capability, reading the file first:
    * a symlink is resolved (setcap refuses symlinks; the summary names the file that gets the
    * capability), a {@code #!} script is refused (the kernel ignores file capabilities on scripts),
-   * and capabilities the file already has are kept. Undo puts back exactly what was there, only
+   * and capabilities the file already has are kept. Remove puts back exactly what was there, only
    * while the file still has what apply set, so running it twice succeeds.
    *
    * @param binary an absolute path, e.g. {@code /usr/bin/rootlesskit} for rootless Docker
@@ -375,9 +375,9 @@ public final class Remedies {
 
   /**
    * Lets members of groups {@code firstGid..lastGid} send ICMP echo without CAP_NET_RAW, and never
-   * narrows the range: when {@code current} already covers them apply and undo are empty; otherwise
-   * apply sets the smallest range holding both the current and the requested groups, and undo puts
-   * back exactly {@code current} (only while the value is still what apply set).
+   * narrows the range: when {@code current} already covers them apply and remove are empty;
+   * otherwise apply sets the smallest range holding both the current and the requested groups, and
+   * remove puts back exactly {@code current} (only while the value is still what apply set).
    *
    * @param current the host's value now, as {@code /proc/sys} shows it (e.g. {@code "1\t0"})
    */

@@ -8,14 +8,14 @@ import java.util.List;
 
 /**
  * One way of letting an unprivileged service use a low port, rendered: the commands that apply and
- * undo it (argv lists, run without a shell), the files that make it persistent, and what the
+ * remove it (argv lists, run without a shell), the files that make it persistent, and what the
  * operator must know before choosing it.
  *
  * @param backend which remedy: one of {@link Backend}'s constants that are not a firewall
  * @param summary one line saying what it does
  * @param apply steps that take effect now (argv lists, guarded where a guard keeps them safe to
  *     rerun); empty when the host already allows what was asked
- * @param undo steps that put back what {@code apply} found; safe to run twice
+ * @param remove steps that put back what {@code apply} found; safe to run twice
  * @param files files to install or check into a config repository
  * @param caveats the trade-offs, in plain words
  */
@@ -23,13 +23,13 @@ public record Remedy(
     Backend backend,
     String summary,
     List<Step> apply,
-    List<Step> undo,
+    List<Step> remove,
     List<ConfigFile> files,
     List<String> caveats) {
 
   public Remedy {
     apply = List.copyOf(apply);
-    undo = List.copyOf(undo);
+    remove = List.copyOf(remove);
     files = List.copyOf(files);
     caveats = List.copyOf(caveats);
   }
@@ -44,8 +44,8 @@ public record Remedy(
     Step.executeAll(apply, runner);
   }
 
-  /** Runs every undo step with {@code runner}. */
-  public void executeUndo(CommandRunner runner) {
-    Step.executeAll(undo, runner);
+  /** Runs every remove step with {@code runner}. */
+  public void executeRemove(CommandRunner runner) {
+    Step.executeAll(remove, runner);
   }
 }

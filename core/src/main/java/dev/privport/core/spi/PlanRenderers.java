@@ -1,12 +1,15 @@
 package dev.privport.core.spi;
 
+import dev.privport.core.Checks;
 import dev.privport.core.RedirectPlan;
-import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Finds {@link PlanRenderer}s on the class path with {@link ServiceLoader}, once per backend. */
+/**
+ * The one entry point to the backends: finds each {@link PlanRenderer} with {@link ServiceLoader},
+ * once per backend. The set of backends is closed (see {@link PlanRenderer}).
+ */
 public final class PlanRenderers {
   /** Found renderers; a missing backend is looked up again next time (it may be added later). */
   private static final Map<Backend, PlanRenderer> FOUND = new ConcurrentHashMap<>();
@@ -16,6 +19,8 @@ public final class PlanRenderers {
   /**
    * The renderer for {@code backend}.
    *
+   * @throws IllegalArgumentException for a remedy that is not rendered from a plan (the capability
+   *     and the ping group range: see {@code Remedies})
    * @throws IllegalStateException naming the Maven artifact to add when none is on the class path
    */
   public static PlanRenderer find(Backend backend) {
@@ -30,15 +35,25 @@ public final class PlanRenderers {
         return renderer;
       }
     }
+    Checks.check(
+        backend.firewall() || !backend.coordinates().equals(Backend.REDIR.coordinates()),
+        "backend",
+        backend.cliName(),
+        "is not rendered from a plan (see Remedies)");
     throw new IllegalStateException(
         "No privport "
-            + backend.name().toLowerCase(Locale.ROOT)
+            + backend.cliName()
             + " backend on the class path: add the Maven artifact "
             + backend.coordinates());
   }
 
-  /** Renders {@code plan} with the backend for {@code backend}. */
+  /** Renders {@code plan}'s headline text with {@code backend}. */
   public static String render(Backend backend, RedirectPlan plan) {
     return find(backend).render(plan);
+  }
+
+  /** Everything {@code backend} renders for {@code plan} with {@code options}. */
+  public static Rendering rendering(Backend backend, RedirectPlan plan, RenderOptions options) {
+    return find(backend).rendering(plan, options);
   }
 }

@@ -102,7 +102,7 @@ class RemediesKernelTest {
       assertThat(asNobody(ns, bindport.toString(), "79"))
           .as("below the start")
           .isEqualTo("error: Permission denied");
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("error: Permission denied");
       assertThat(sysctl(ns, "net.ipv4.ip_unprivileged_port_start")).isEqualTo("1024");
     }
@@ -138,7 +138,7 @@ class RemediesKernelTest {
       ns.sh("sysctl", "-q", "-p", write(remedy.files().get(0)).toString());
       assertThat(sysctl(ns, "net.ipv4.ip_unprivileged_port_start")).isEqualTo("0");
       assertThat(asNobody(ns, bindport.toString(), "22")).isEqualTo("ok");
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
       assertThat(sysctl(ns, "net.ipv4.ip_unprivileged_port_start")).isEqualTo("0");
     }
   }
@@ -151,16 +151,16 @@ class RemediesKernelTest {
       Remedy remedy = ns.call(() -> Remedies.unprivilegedPortStart(RedirectPlan.of(80, 8080)));
       remedy.executeApply(in(ns));
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("ok");
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
       assertThat(sysctl(ns, "net.ipv4.ip_unprivileged_port_start")).isEqualTo("500");
       assertThat(asNobody(ns, bindport.toString(), "80")).isEqualTo("error: Permission denied");
       assertThat(asNobody(ns, bindport.toString(), "600")).isEqualTo("ok");
-      remedy.executeUndo(in(ns)); // twice: succeeds, changes nothing
+      remedy.executeRemove(in(ns)); // twice: succeeds, changes nothing
       assertThat(sysctl(ns, "net.ipv4.ip_unprivileged_port_start")).isEqualTo("500");
       // Someone else changes it after the apply: undo leaves their value alone.
       remedy.executeApply(in(ns));
       ns.sh("sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=70");
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
       assertThat(sysctl(ns, "net.ipv4.ip_unprivileged_port_start")).isEqualTo("70");
     }
   }
@@ -173,7 +173,7 @@ class RemediesKernelTest {
       assertThat(asNobody(ns, bindport.toString(), "ping")).startsWith("error: ");
       remedy.executeApply(in(ns));
       assertThat(asNobody(ns, bindport.toString(), "ping")).isEqualTo("ok");
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
       assertThat(asNobody(ns, bindport.toString(), "ping")).startsWith("error: ");
       assertThat(sysctl(ns, "net.ipv4.ping_group_range")).isEqualTo("1\t0");
     }
@@ -193,7 +193,7 @@ class RemediesKernelTest {
       Remedy remedy = ns.call(() -> Remedies.pingGroupRange(65534, 65534));
       assertThat(remedy.needed()).isFalse();
       remedy.executeApply(in(ns));
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
       ns.sh("sysctl", "-q", "-p", write(remedy.files().get(0)).toString());
       assertThat(sysctl(ns, "net.ipv4.ping_group_range")).isEqualTo("0\t2147483647");
       assertThat(asNobody(ns, bindport.toString(), "ping")).isEqualTo("ok");
@@ -205,8 +205,8 @@ class RemediesKernelTest {
       remedy.executeApply(in(ns));
       assertThat(sysctl(ns, "net.ipv4.ping_group_range")).isEqualTo("100\t65534");
       assertThat(asNobody(ns, bindport.toString(), "ping")).isEqualTo("ok");
-      remedy.executeUndo(in(ns));
-      remedy.executeUndo(in(ns));
+      remedy.executeRemove(in(ns));
+      remedy.executeRemove(in(ns));
       assertThat(sysctl(ns, "net.ipv4.ping_group_range")).isEqualTo("100\t200");
       assertThat(asNobody(ns, bindport.toString(), "ping")).startsWith("error: ");
     }
@@ -232,9 +232,9 @@ class RemediesKernelTest {
       assertThat(asNobody(ns, bindport.toString(), "80"))
           .as("the original has no capability")
           .isEqualTo("error: Permission denied");
-      remedy.executeUndo(onThisHost());
+      remedy.executeRemove(onThisHost());
       assertThat(asNobody(ns, withCap.toString(), "80")).isEqualTo("error: Permission denied");
-      remedy.executeUndo(onThisHost()); // twice undone: succeeds
+      remedy.executeRemove(onThisHost()); // twice undone: succeeds
       assertThat(Cmd.run("getcap", withCap.toString()).stdout()).isEmpty();
     }
   }
@@ -250,7 +250,7 @@ class RemediesKernelTest {
     try (Netns ns = Netns.create()) {
       remedy.executeApply(onThisHost());
       assertThat(asNobody(ns, link.toString(), "80")).isEqualTo("ok");
-      remedy.executeUndo(onThisHost());
+      remedy.executeRemove(onThisHost());
       assertThat(asNobody(ns, link.toString(), "80")).isEqualTo("error: Permission denied");
     }
   }
@@ -263,8 +263,8 @@ class RemediesKernelTest {
     remedy.executeApply(onThisHost());
     assertThat(Cmd.run("getcap", file.toString()).stdout())
         .contains("cap_net_bind_service,cap_net_raw=ep");
-    remedy.executeUndo(onThisHost());
-    remedy.executeUndo(onThisHost());
+    remedy.executeRemove(onThisHost());
+    remedy.executeRemove(onThisHost());
     assertThat(Cmd.run("getcap", file.toString()).stdout().strip())
         .isEqualTo(file + " cap_net_raw=ep");
     Cmd.run("setcap", "cap_net_bind_service=ep", file.toString()).orThrow();

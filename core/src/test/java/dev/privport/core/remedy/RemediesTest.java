@@ -35,7 +35,7 @@ class RemediesTest {
             "systemctl daemon-reload",
             "systemctl enable --now privport-web-redir-80.service",
             "systemctl enable --now privport-web-redir-443.service");
-    assertThat(r.undo())
+    assertThat(r.remove())
         .extracting(Step::toShell)
         .contains("systemctl disable --now privport-web-redir-80.service");
   }
@@ -86,11 +86,11 @@ class RemediesTest {
     assertThat(r.apply())
         .extracting(Step::toShell)
         .containsExactly("sysctl -w net.ipv4.ip_unprivileged_port_start=162");
-    assertThat(r.undo().get(0).toShell())
+    assertThat(r.remove().get(0).toShell())
         .isEqualTo(
             "if grep -qxF 162 /proc/sys/net/ipv4/ip_unprivileged_port_start >/dev/null 2>&1;"
                 + " then sysctl -w net.ipv4.ip_unprivileged_port_start=1024; fi");
-    assertThat(Remedies.unprivilegedPortStart(80, 500).undo().get(0).command().toShell())
+    assertThat(Remedies.unprivilegedPortStart(80, 500).remove().get(0).command().toShell())
         .isEqualTo("sysctl -w net.ipv4.ip_unprivileged_port_start=500");
     assertThat(r.files().get(0).path())
         .isEqualTo("/etc/sysctl.d/90-privport-unprivileged-port-start.conf");
@@ -106,7 +106,7 @@ class RemediesTest {
       Remedy r = Remedies.unprivilegedPortStart(80, current);
       assertThat(r.needed()).isFalse();
       assertThat(r.apply()).isEmpty();
-      assertThat(r.undo()).isEmpty();
+      assertThat(r.remove()).isEmpty();
       assertThat(r.summary())
           .isEqualTo(
               "nothing to do: net.ipv4.ip_unprivileged_port_start is already "
@@ -149,9 +149,9 @@ class RemediesTest {
     assertThat(r.apply())
         .extracting(Step::toShell)
         .containsExactly("sysctl -w 'net.ipv4.ping_group_range=1000 1999'");
-    assertThat(r.undo().get(0).command().toShell())
+    assertThat(r.remove().get(0).command().toShell())
         .isEqualTo("sysctl -w 'net.ipv4.ping_group_range=1 0'");
-    assertThat(r.undo().get(0).guard().orElseThrow().argv())
+    assertThat(r.remove().get(0).guard().orElseThrow().argv())
         .containsExactly("grep", "-qxF", "1000\t1999", "/proc/sys/net/ipv4/ping_group_range");
     assertThat(r.files().get(0).content()).endsWith("net.ipv4.ping_group_range = 1000 1999\n");
     assertThatThrownBy(() -> Remedies.pingGroupRange(10, 5, "1 0"))
@@ -167,7 +167,7 @@ class RemediesTest {
   void pingGroupRangeNeverNarrows() {
     Remedy wide = Remedies.pingGroupRange(65534, 65534, "0\t2147483647");
     assertThat(wide.needed()).isFalse();
-    assertThat(wide.undo()).isEmpty();
+    assertThat(wide.remove()).isEmpty();
     assertThat(wide.summary())
         .isEqualTo(
             "nothing to do: net.ipv4.ping_group_range is already 0 2147483647, which covers"
@@ -177,7 +177,7 @@ class RemediesTest {
     assertThat(widened.apply())
         .extracting(Step::toShell)
         .containsExactly("sysctl -w 'net.ipv4.ping_group_range=0 1999'");
-    assertThat(widened.undo().get(0).command().toShell())
+    assertThat(widened.remove().get(0).command().toShell())
         .isEqualTo("sysctl -w 'net.ipv4.ping_group_range=0 100'");
   }
 }
