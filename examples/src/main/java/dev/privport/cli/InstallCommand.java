@@ -7,7 +7,6 @@ import dev.privport.core.SubprocessRunner;
 import dev.privport.nft.NftServiceUnit;
 import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,14 +37,7 @@ final class InstallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
 
-  @Option(
-      names = "--root",
-      paramLabel = "DIR",
-      defaultValue = "/",
-      description =
-          "install below DIR, a staging root: nothing outside it is written and no"
-              + " service is started (default: ${DEFAULT-VALUE})")
-  Path root;
+  @Mixin RootOptions root;
 
   @Option(names = "--no-start", description = "write the files only; start nothing")
   boolean noStart;
@@ -53,7 +45,7 @@ final class InstallCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RedirectPlan p = plan.plan();
-    Installer installer = new Installer(root);
+    Installer installer = root.installer();
     NftServiceUnit unit = NftServiceUnit.of(p);
     PrintWriter out = spec.commandLine().getOut();
     boolean start = installer.isSystemRoot() && !noStart;
@@ -69,7 +61,7 @@ final class InstallCommand implements Callable<Integer> {
     }
     String unitName = NftServiceUnit.unitName(p);
     if (!installer.isSystemRoot()) {
-      out.println("staged below " + root + "; no service was started.");
+      out.println("staged below " + root.root + "; no service was started.");
     } else if (noStart) {
       out.println("not started (--no-start); start it with: systemctl enable --now " + unitName);
     } else if (!Installer.systemdRunning()) {

@@ -11,11 +11,12 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Writes and removes a plan's persistent files (its nft script and its unit, {@link
@@ -199,26 +200,15 @@ final class Installer {
     }
   }
 
-  /** Writes {@code content} to a temporary file beside {@code target}, then renames it over. */
+  /** Readable by all, as unit files and /etc files are; set explicitly, whatever the umask. */
+  private static final Set<PosixFilePermission> MODE = PosixFilePermissions.fromString("rw-r--r--");
+
+  /**
+   * Replaces {@code target} with {@code content} atomically and on disk ({@link
+   * OutputDirectory#replace(Path, byte[], Set)}, the one writer of files in the CLI).
+   */
   private static void replace(Path target, String content) throws IOException {
-    Path tmp =
-        Files.createTempFile(
-            target.getParent(),
-            "." + target.getFileName() + ".",
-            ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      // Readable by all, as unit files and /etc files are; set explicitly, whatever the umask.
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      try (var channel =
-          java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-        channel.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    OutputDirectory.replace(target, content.getBytes(StandardCharsets.UTF_8), MODE);
   }
 
   /** Puts back a file's earlier state (best effort, while reporting another failure). */

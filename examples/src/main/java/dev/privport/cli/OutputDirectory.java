@@ -16,8 +16,11 @@ import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -112,7 +115,7 @@ final class OutputDirectory {
         }
         opened.add(current);
       }
-      return replace(current, at, Path.of(names.get(names.size() - 1)), bytes);
+      return replace(current, at, Path.of(names.get(names.size() - 1)), bytes, null);
     } catch (IOException e) {
       throw new UncheckedIOException(
           (bytes == null ? "cannot check " : "cannot write ")
@@ -159,7 +162,35 @@ final class OutputDirectory {
     return parent.newDirectoryStream(name, NOFOLLOW);
   }
 
-  private static Outcome replace(SecureDirectoryStream<Path> dir, Path at, Path name, byte[] bytes)
+  /**
+   * Replaces {@code file} with {@code bytes} as {@link #write} does (atomically, fsynced, never
+   * through a link at {@code file}, untouched when it already holds them), in its parent directory
+   * as the path names it; for files outside an output directory (the installer's).
+   *
+   * @param permissions the file's permissions, new or replaced; null keeps a replaced file's and
+   *     gives a new one the umask's default
+   */
+  static Outcome replace(Path file, byte[] bytes, Set<PosixFilePermission> permissions)
+      throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    try (DirectoryStream<Path> d = Files.newDirectoryStream(parent)) {
+      if (!(d instanceof SecureDirectoryStream<Path> dir)) {
+        throw new IOException("this platform cannot open directories without following links");
+      }
+      return replace(dir, parent, file.getFileName(), bytes, permissions);
+    }
+  }
+
+  /**
+   * Writes {@code bytes} to a temporary file in {@code dir}, flushes it to disk and renames it over
+   * {@code name}, unless {@code name} holds them already; a check only when {@code bytes} is null.
+   */
+  private static Outcome replace(
+      SecureDirectoryStream<Path> dir,
+      Path at,
+      Path name,
+      byte[] bytes,
+      Set<PosixFilePermission> permissions)
       throws IOException {
     Path file = at.resolve(name);
     BasicFileAttributes a = attributes(dir, name);
@@ -181,6 +212,8 @@ final class OutputDirectory {
       mode =
           dir.getFileAttributeView(name, PosixFileAttributeView.class, NOFOLLOW).readAttributes();
     }
+    Set<PosixFilePermission> keep =
+        permissions != null ? permissions : mode == null ? null : mode.permissions();
     Path temp =
         Path.of(
             "." + name + ".privport-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
@@ -189,7 +222,14 @@ final class OutputDirectory {
       Set<OpenOption> create =
           Set.of(
               StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS);
-      try (SeekableByteChannel out = dir.newByteChannel(temp, create)) {
+      // Given permissions: private until they are set, whatever the umask.
+      FileAttribute<?>[] initial =
+          permissions == null
+              ? new FileAttribute<?>[0]
+              : new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+              };
+      try (SeekableByteChannel out = dir.newByteChannel(temp, create, initial)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
           out.write(buffer);
@@ -198,9 +238,8 @@ final class OutputDirectory {
           channel.force(true); // on disk before the rename makes it the file
         }
       }
-      if (mode != null) {
-        dir.getFileAttributeView(temp, PosixFileAttributeView.class, NOFOLLOW)
-            .setPermissions(mode.permissions());
+      if (keep != null) {
+        dir.getFileAttributeView(temp, PosixFileAttributeView.class, NOFOLLOW).setPermissions(keep);
       }
       dir.move(temp, dir, name);
       renamed = true;

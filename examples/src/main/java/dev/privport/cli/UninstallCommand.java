@@ -6,13 +6,11 @@ import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.NftServiceUnit;
 import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code privport uninstall}: undo {@code privport install}. */
@@ -30,19 +28,12 @@ final class UninstallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
 
-  @Option(
-      names = "--root",
-      paramLabel = "DIR",
-      defaultValue = "/",
-      description =
-          "uninstall from below DIR, a staging root: nothing outside it is touched"
-              + " (default: ${DEFAULT-VALUE})")
-  Path root;
+  @Mixin RootOptions root;
 
   @Override
   public Integer call() {
     String q = qualifiedName();
-    Installer installer = new Installer(root);
+    Installer installer = root.installer();
     List<Installer.Change> planned =
         installer.plannedRemoval(
             q, List.of(NftServiceUnit.unitPath(q), NftServiceUnit.rulesPath(q)));
@@ -67,7 +58,7 @@ final class UninstallCommand implements Callable<Integer> {
       }
       out.println("removed: table inet " + q);
     } else {
-      out.println("staged below " + root + "; no service or table was touched.");
+      out.println("staged below " + root.root + "; no service or table was touched.");
     }
     return Privport.OK;
   }

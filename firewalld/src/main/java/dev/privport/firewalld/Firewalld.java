@@ -219,39 +219,49 @@ public final class Firewalld implements AutoCloseable {
    */
   public synchronized FirewalldChange apply(FirewalldDirectRules rules) {
     DirectBatch want = DirectBatch.of(rules);
-    return locked(() -> applyDirect(want));
+    return locked(() -> converge(want, true));
   }
 
-  private FirewalldChange applyDirect(DirectBatch want) {
+  /**
+   * Makes firewalld's permanent and runtime direct configuration hold the plan's rules and chains
+   * ({@code keep}) or none of them (not {@code keep}): every other direct rule, chain and
+   * passthrough stays. One reload; nothing is sent when both already hold.
+   */
+  private FirewalldChange converge(DirectBatch want, boolean keep) {
     calls = 0;
     requireRunning();
+    Set<DirectBatch.Rule> wantedRules = keep ? want.rules() : Set.of();
+    Set<DirectBatch.Chain> wantedChains = keep ? want.chains() : Set.of();
     DirectSettings before = call(configDirect::getSettings);
     List<DirectBatch.Rule> permanent = rules(before.rules);
-    Set<DirectBatch.Rule> keep = new LinkedHashSet<>();
+    List<DirectBatch.Chain> permanentChains = chains(before.chains);
+    Set<DirectBatch.Rule> rules = new LinkedHashSet<>();
     for (DirectBatch.Rule r : permanent) {
-      if (!want.owns(r) || want.rules().contains(r)) keep.add(r);
+      if (!want.owns(r) || wantedRules.contains(r)) rules.add(r);
     }
-    keep.addAll(want.rules());
-    Set<DirectBatch.Chain> chains = new LinkedHashSet<>(chains(before.chains));
-    chains.addAll(want.chains());
+    rules.addAll(wantedRules);
+    Set<DirectBatch.Chain> chains = new LinkedHashSet<>();
+    for (DirectBatch.Chain c : permanentChains) {
+      if (!want.chains().contains(c) || wantedChains.contains(c)) chains.add(c);
+    }
+    chains.addAll(wantedChains);
     List<DirectBatch.Rule> runtime = rules(call(direct::getAllRules));
     Set<DirectBatch.Chain> runtimeChains = new HashSet<>(chains(call(direct::getAllChains)));
+    runtimeChains.retainAll(want.chains());
     boolean permanentHolds =
-        new HashSet<>(permanent).equals(keep)
-            && new HashSet<>(chains(before.chains)).equals(chains);
+        new HashSet<>(permanent).equals(rules) && new HashSet<>(permanentChains).equals(chains);
     boolean runtimeHolds =
-        new HashSet<>(want.ownedIn(runtime)).equals(want.rules())
-            && runtimeChains.containsAll(want.chains());
+        new HashSet<>(want.ownedIn(runtime)).equals(wantedRules)
+            && runtimeChains.equals(wantedChains);
     if (permanentHolds && runtimeHolds) {
       return new FirewalldChange(false, calls);
     }
     if (!permanentHolds) {
-      DirectSettings after = settings(chains, keep, before);
-      update(before, after);
+      update(before, settings(chains, rules, before));
     }
     reloadOr(() -> restore(before));
-    Set<DirectBatch.Rule> missing = new LinkedHashSet<>(want.rules());
     List<DirectBatch.Rule> loaded = rules(call(direct::getAllRules));
+    Set<DirectBatch.Rule> missing = new LinkedHashSet<>(wantedRules);
     missing.removeAll(loaded);
     if (!missing.isEmpty()) {
       String rollback = rollback(() -> restore(before));
@@ -263,9 +273,19 @@ public final class Firewalld implements AutoCloseable {
               + rollback,
           null);
     }
-    // With FlushAllOnReload=no a reload keeps earlier runtime rules: drop stale ones of the plan.
+    // With FlushAllOnReload=no a reload keeps earlier runtime rules: take the plan's stale ones out
+    // (and, when removing, its chains).
+    List<DirectBatch.Rule> stale = new ArrayList<>();
     for (DirectBatch.Rule r : want.ownedIn(loaded)) {
-      if (!want.rules().contains(r)) removeRuntime(r);
+      if (!wantedRules.contains(r)) stale.add(r);
+    }
+    for (DirectBatch.Rule r : stale) removeRuntime(r);
+    if (!stale.isEmpty() && !keep) {
+      Set<DirectBatch.Chain> leftChains = new HashSet<>(chains(call(direct::getAllChains)));
+      leftChains.retainAll(want.chains());
+      for (DirectBatch.Chain c : leftChains) {
+        call(() -> direct.removeChain(c.ipv(), c.table(), c.chain()));
+      }
     }
     return new FirewalldChange(true, calls);
   }
@@ -280,43 +300,7 @@ public final class Firewalld implements AutoCloseable {
    */
   public synchronized FirewalldChange remove(FirewalldDirectRules rules) {
     DirectBatch want = DirectBatch.of(rules);
-    return locked(() -> removeDirect(want));
-  }
-
-  private FirewalldChange removeDirect(DirectBatch want) {
-    calls = 0;
-    requireRunning();
-    DirectSettings before = call(configDirect::getSettings);
-    List<DirectBatch.Rule> permanent = rules(before.rules);
-    Set<DirectBatch.Rule> keep = new LinkedHashSet<>();
-    for (DirectBatch.Rule r : permanent) {
-      if (!want.owns(r)) keep.add(r);
-    }
-    Set<DirectBatch.Chain> chains = new LinkedHashSet<>(chains(before.chains));
-    chains.removeAll(want.chains());
-    List<DirectBatch.Rule> runtime = rules(call(direct::getAllRules));
-    Set<DirectBatch.Chain> runtimeChains = new HashSet<>(chains(call(direct::getAllChains)));
-    runtimeChains.retainAll(want.chains());
-    boolean permanentHolds =
-        keep.size() == permanent.size() && chains.size() == before.chains.size();
-    if (permanentHolds && want.ownedIn(runtime).isEmpty() && runtimeChains.isEmpty()) {
-      return new FirewalldChange(false, calls);
-    }
-    if (!permanentHolds) {
-      update(before, settings(chains, keep, before));
-    }
-    reloadOr(() -> restore(before));
-    // With FlushAllOnReload=no a reload puts earlier runtime rules back: take the plan's out.
-    List<DirectBatch.Rule> left = want.ownedIn(rules(call(direct::getAllRules)));
-    if (!left.isEmpty()) {
-      for (DirectBatch.Rule r : left) removeRuntime(r);
-      Set<DirectBatch.Chain> leftChains = new HashSet<>(chains(call(direct::getAllChains)));
-      leftChains.retainAll(want.chains());
-      for (DirectBatch.Chain c : leftChains) {
-        call(() -> direct.removeChain(c.ipv(), c.table(), c.chain()));
-      }
-    }
-    return new FirewalldChange(true, calls);
+    return locked(() -> converge(want, false));
   }
 
   /**

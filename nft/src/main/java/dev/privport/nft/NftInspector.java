@@ -5,11 +5,16 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.privport.core.Family;
 import dev.privport.core.Protocol;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,24 +67,10 @@ final class NftInspector {
    *     malformed
    */
   static PlanStatus inspect(RedirectPlan plan, String json, Supplier<String> textListing) {
-    String table = NftRenderer.tableName(plan);
-    JsonObject root;
-    try {
-      root = root(json);
-    } catch (JsonParseException e) {
-      // libnftables 1.0.6 prints a flagged table's "flags" from freed memory; when those bytes
-      // break the JSON, blank that one value (the text listing then gives the flags) and retry.
-      String blanked = FREED_FLAGS.matcher(json).replaceFirst("$1\"?\"$2");
-      if (blanked.equals(json)) {
-        throw malformed(table, e, textListing);
-      }
-      try {
-        root = root(blanked);
-      } catch (JsonParseException again) {
-        throw malformed(table, e, textListing);
-      }
+    Live live = Live.stream(json);
+    if (live == null) {
+      live = Live.read(tree(NftRenderer.tableName(plan), json, textListing));
     }
-    Live live = Live.read(root.getAsJsonArray("nftables"));
     Planned planned = Planned.of(plan);
     List<Difference> differences = new ArrayList<>();
     compareTable(live, textListing, differences);
@@ -113,6 +104,32 @@ final class NftInspector {
     }
     List<RedirectRule> missing = plan.rules().stream().filter(r -> !seen.contains(r)).toList();
     return new PlanStatus(plan, true, rules, missing, extra, unrecognised, differences);
+  }
+
+  /** Whether {@link #inspect} reads this listing as a stream rather than as a tree. */
+  static boolean readsAsStream(String json) {
+    return Live.stream(json) != null;
+  }
+
+  /** The listing's {@code nftables} array, read as a tree; malformed JSON is a failure. */
+  private static JsonArray tree(String table, String json, Supplier<String> textListing) {
+    JsonObject root;
+    try {
+      root = root(json);
+    } catch (JsonParseException e) {
+      // libnftables 1.0.6 prints a flagged table's "flags" from freed memory; when those bytes
+      // break the JSON, blank that one value (the text listing then gives the flags) and retry.
+      String blanked = FREED_FLAGS.matcher(json).replaceFirst("$1\"?\"$2");
+      if (blanked.equals(json)) {
+        throw malformed(table, e, textListing);
+      }
+      try {
+        root = root(blanked);
+      } catch (JsonParseException again) {
+        throw malformed(table, e, textListing);
+      }
+    }
+    return root.getAsJsonArray("nftables");
   }
 
   /** The table object's "flags" value up to the end of the table object (the first one only). */
@@ -211,7 +228,7 @@ final class NftInspector {
 
   private static void compareMaps(Planned planned, Live live, List<Difference> out) {
     for (PlannedMap p : planned.maps.values()) {
-      JsonObject m = live.maps.get("map " + p.name);
+      LiveMap m = live.maps.get("map " + p.name);
       if (m == null) {
         out.add(
             new Difference("map " + p.name, "missing, plan says " + p.from.length + " elements"));
@@ -220,21 +237,21 @@ final class NftInspector {
       JsonObject attributes = new JsonObject();
       attributes.addProperty("type", "inet_service");
       attributes.addProperty("map", "inet_service");
-      compareAttributes("map " + p.name, attributes, m, Set.of("elem"), out);
-      compareElements(p, m.get("elem"), out);
+      compareAttributes("map " + p.name, attributes, m.attributes(), Set.of(), out);
+      compareElements(p, m.elements(), out);
     }
-    for (Map.Entry<String, JsonObject> e : live.maps.entrySet()) {
+    for (Map.Entry<String, LiveMap> e : live.maps.entrySet()) {
       String key = e.getKey();
       if (key.startsWith("map ") && planned.maps.containsKey(key.substring(4))) {
         continue;
       }
-      JsonElement elem = e.getValue().get("elem");
-      int n = elem instanceof JsonArray a ? a.size() : 0;
+      Elements elements = e.getValue().elements();
+      int n = elements == null ? 0 : elements.size();
       out.add(
           new Difference(
               key,
               "not in the plan (type "
-                  + describeType(e.getValue())
+                  + describeType(e.getValue().attributes())
                   + ", "
                   + n
                   + (n == 1 ? " element)" : " elements)")));
@@ -246,35 +263,30 @@ final class NftInspector {
     return m.has("map") ? type + " : " + NftJson.describe(m.get("map")) : type;
   }
 
-  private static void compareElements(PlannedMap p, JsonElement elem, List<Difference> out) {
+  private static void compareElements(PlannedMap p, Elements elements, List<Difference> out) {
     String object = "map " + p.name;
     boolean[] matched = new boolean[p.from.length];
-    if (elem instanceof JsonArray elements) {
-      for (JsonElement e : elements) {
-        int[] pair = portPair(e);
-        if (pair == null) {
-          out.add(new Difference(object, "element " + NftJson.canonical(e) + " not in the plan"));
+    if (elements != null) {
+      for (int e = 0; e < elements.size(); e++) {
+        if (!elements.isPair(e)) {
+          out.add(
+              new Difference(
+                  object, "element " + NftJson.canonical(elements.odd()[e]) + " not in the plan"));
           continue;
         }
-        int i = Arrays.binarySearch(p.from, pair[0]);
+        int from = elements.from()[e];
+        int to = elements.to()[e];
+        int i = Arrays.binarySearch(p.from, from);
         if (i < 0) {
-          out.add(
-              new Difference(object, "element " + pair[0] + " : " + pair[1] + " not in the plan"));
+          out.add(new Difference(object, "element " + from + " : " + to + " not in the plan"));
           continue;
         }
         matched[i] = true;
-        if (p.to[i] != pair[1]) {
+        if (p.to[i] != to) {
           out.add(
               new Difference(
                   object,
-                  "element "
-                      + pair[0]
-                      + " : "
-                      + pair[1]
-                      + ", plan says "
-                      + pair[0]
-                      + " : "
-                      + p.to[i]));
+                  "element " + from + " : " + to + ", plan says " + from + " : " + p.to[i]));
         }
       }
     }
@@ -297,15 +309,17 @@ final class NftInspector {
   }
 
   private static int port(JsonElement e) {
-    if (e instanceof JsonPrimitive p && p.isNumber()) {
-      try {
-        int v = Integer.parseInt(p.getAsString());
-        return v <= 65535 ? v : -1;
-      } catch (NumberFormatException notAnInteger) {
-        return -1;
-      }
+    return e instanceof JsonPrimitive p && p.isNumber() ? port(p.getAsString()) : -1;
+  }
+
+  /** A JSON number's text as a port, or -1 when it is not an integer in 0-65535. */
+  private static int port(String number) {
+    try {
+      int v = Integer.parseInt(number);
+      return v >= 0 && v <= 65535 ? v : -1;
+    } catch (NumberFormatException notAnInteger) {
+      return -1;
     }
-    return -1;
   }
 
   /**
@@ -652,20 +666,23 @@ final class NftInspector {
     RedirectRule head = new RedirectRule(scope, iface, protocol, families, from, to);
     String actual = NftJson.canonical(expr);
     if (mapName != null) {
-      JsonObject map = live.maps.get("map " + mapName);
+      LiveMap map = live.maps.get("map " + mapName);
       if (map != null && NftJson.canonical(NftJson.mapRule(head, mapName)).equals(actual)) {
-        if (map.get("elem") instanceof JsonArray elements) {
-          for (JsonElement e : elements) {
-            int[] pair = portPair(e);
-            if (pair == null) {
-              redirects.clear();
-              return;
-            }
-            // head's families are immutable already: no copy per element
-            redirects.add(
-                new RedirectRule(
-                    scope, head.inputInterface(), protocol, head.families(), pair[0], pair[1]));
+        Elements elements = map.elements();
+        for (int e = 0; elements != null && e < elements.size(); e++) {
+          if (!elements.isPair(e)) {
+            redirects.clear();
+            return;
           }
+          // head's families are immutable already: no copy per element
+          redirects.add(
+              new RedirectRule(
+                  scope,
+                  head.inputInterface(),
+                  protocol,
+                  head.families(),
+                  elements.from()[e],
+                  elements.to()[e]));
         }
       }
     } else if (NftJson.canonical(NftJson.plainRule(head)).equals(actual)) {
@@ -683,36 +700,195 @@ final class NftInspector {
   private static final class Live {
     JsonObject table;
     final Map<String, JsonObject> chains = new LinkedHashMap<>();
-    final Map<String, JsonObject> maps = new LinkedHashMap<>();
+    final Map<String, LiveMap> maps = new LinkedHashMap<>();
     final Map<String, List<JsonObject>> rules = new LinkedHashMap<>();
     final List<String> others = new ArrayList<>();
 
     static Live read(JsonArray items) {
       Live live = new Live();
       for (JsonElement item : items) {
-        if (!(item instanceof JsonObject o) || o.size() != 1) {
-          live.others.add("object " + NftJson.canonical(item));
-          continue;
-        }
-        Map.Entry<String, JsonElement> entry = o.entrySet().iterator().next();
-        String kind = entry.getKey();
-        JsonObject value = entry.getValue() instanceof JsonObject v ? v : new JsonObject();
-        String name = value.get("name") instanceof JsonPrimitive n ? n.getAsString() : "";
-        switch (kind) {
-          case "metainfo" -> {}
-          case "table" -> live.table = value;
-          case "chain" -> live.chains.put(name, value);
-          case "map", "set" -> live.maps.put(kind + " " + name, value);
-          case "rule" ->
-              live.rules
-                  .computeIfAbsent(
-                      value.get("chain") instanceof JsonPrimitive c ? c.getAsString() : "",
-                      k -> new ArrayList<>())
-                  .add(value);
-          default -> live.others.add(kind + (name.isEmpty() ? "" : " " + name));
-        }
+        live.add(item);
       }
       return live;
+    }
+
+    /** Files one item of the listing's array under its kind. */
+    private void add(JsonElement item) {
+      if (!(item instanceof JsonObject o) || o.size() != 1) {
+        others.add("object " + NftJson.canonical(item));
+        return;
+      }
+      Map.Entry<String, JsonElement> entry = o.entrySet().iterator().next();
+      String kind = entry.getKey();
+      JsonObject value = entry.getValue() instanceof JsonObject v ? v : new JsonObject();
+      String name = value.get("name") instanceof JsonPrimitive n ? n.getAsString() : "";
+      switch (kind) {
+        case "metainfo" -> {}
+        case "table" -> table = value;
+        case "chain" -> chains.put(name, value);
+        case "map", "set" -> maps.put(kind + " " + name, LiveMap.of(value));
+        case "rule" ->
+            rules
+                .computeIfAbsent(
+                    value.get("chain") instanceof JsonPrimitive c ? c.getAsString() : "",
+                    k -> new ArrayList<>())
+                .add(value);
+        default -> others.add(kind + (name.isEmpty() ? "" : " " + name));
+      }
+    }
+
+    /**
+     * Reads the listing as a stream when it has the shape libnftables prints, {@code {"nftables":
+     * [{KIND: {...}}, ...]}} with maps of port pairs, so that map elements become two int arrays
+     * instead of a tree of 3 objects each. Returns null for anything else (malformed JSON
+     * included), which {@link #read} then reads as a tree, with the same result.
+     */
+    static Live stream(String json) {
+      try {
+        JsonReader r = new JsonReader(new StringReader(json));
+        r.setStrictness(Strictness.STRICT);
+        r.beginObject();
+        if (!r.hasNext() || !r.nextName().equals("nftables") || r.peek() != JsonToken.BEGIN_ARRAY) {
+          return null;
+        }
+        r.beginArray();
+        Live live = new Live();
+        while (r.hasNext()) {
+          if (r.peek() != JsonToken.BEGIN_OBJECT) {
+            return null;
+          }
+          r.beginObject();
+          if (!r.hasNext()) {
+            return null;
+          }
+          String kind = r.nextName();
+          if ((kind.equals("map") || kind.equals("set")) && r.peek() == JsonToken.BEGIN_OBJECT) {
+            LiveMap map = LiveMap.stream(r);
+            if (map == null || r.hasNext()) {
+              return null;
+            }
+            String name =
+                map.attributes().get("name") instanceof JsonPrimitive n ? n.getAsString() : "";
+            live.maps.put(kind + " " + name, map);
+          } else {
+            JsonObject item = new JsonObject();
+            item.add(kind, NftJson.read(r));
+            if (r.hasNext()) {
+              return null;
+            }
+            live.add(item);
+          }
+          r.endObject();
+        }
+        r.endArray();
+        if (r.hasNext()) {
+          return null;
+        }
+        r.endObject();
+        return r.peek() == JsonToken.END_DOCUMENT ? live : null;
+      } catch (IOException | IllegalStateException | NumberFormatException | JsonParseException e) {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * A map or set as listed: its attributes (everything but {@code elem}) and its elements, or null
+   * elements when {@code elem} is absent or not an array.
+   */
+  private record LiveMap(JsonObject attributes, Elements elements) {
+    static LiveMap of(JsonObject value) {
+      JsonObject attributes = new JsonObject();
+      for (Map.Entry<String, JsonElement> e : value.entrySet()) {
+        if (!e.getKey().equals("elem")) {
+          attributes.add(e.getKey(), e.getValue());
+        }
+      }
+      return new LiveMap(
+          attributes, value.get("elem") instanceof JsonArray a ? Elements.of(a) : null);
+    }
+
+    /** Reads a map's object; null when an element is not a pair of ports (or elem repeats). */
+    static LiveMap stream(JsonReader r) throws IOException {
+      JsonObject attributes = new JsonObject();
+      Elements elements = null;
+      r.beginObject();
+      while (r.hasNext()) {
+        String key = r.nextName();
+        if (!key.equals("elem")) {
+          attributes.add(key, NftJson.read(r));
+          continue;
+        }
+        if (elements != null || r.peek() != JsonToken.BEGIN_ARRAY) {
+          return null;
+        }
+        elements = Elements.stream(r);
+        if (elements == null) {
+          return null;
+        }
+      }
+      r.endObject();
+      return new LiveMap(attributes, elements);
+    }
+  }
+
+  /**
+   * A map's elements in listing order: pairs of ports in two int arrays; an element that is not a
+   * pair has {@code from} -1 and its JSON in {@code odd} (null when every element is a pair).
+   */
+  private record Elements(int[] from, int[] to, JsonElement[] odd) {
+    int size() {
+      return from.length;
+    }
+
+    boolean isPair(int i) {
+      return from[i] >= 0;
+    }
+
+    static Elements of(JsonArray elements) {
+      int[] from = new int[elements.size()];
+      int[] to = new int[elements.size()];
+      JsonElement[] odd = new JsonElement[elements.size()];
+      for (int i = 0; i < from.length; i++) {
+        int[] pair = portPair(elements.get(i));
+        if (pair == null) {
+          from[i] = -1;
+          odd[i] = elements.get(i);
+        } else {
+          from[i] = pair[0];
+          to[i] = pair[1];
+        }
+      }
+      return new Elements(from, to, odd);
+    }
+
+    /** Reads an array of port pairs; null at the first element that is anything else. */
+    static Elements stream(JsonReader r) throws IOException {
+      int[] from = new int[1024];
+      int[] to = new int[1024];
+      int n = 0;
+      r.beginArray();
+      while (r.hasNext()) {
+        if (r.peek() != JsonToken.BEGIN_ARRAY) {
+          return null;
+        }
+        r.beginArray();
+        int a = r.peek() == JsonToken.NUMBER ? port(r.nextString()) : -1;
+        int b = a >= 0 && r.peek() == JsonToken.NUMBER ? port(r.nextString()) : -1;
+        if (b < 0 || r.peek() != JsonToken.END_ARRAY) {
+          return null;
+        }
+        r.endArray();
+        if (n == from.length) {
+          from = Arrays.copyOf(from, n * 2);
+          to = Arrays.copyOf(to, n * 2);
+        }
+        from[n] = a;
+        to[n] = b;
+        n++;
+      }
+      r.endArray();
+      return new Elements(Arrays.copyOf(from, n), Arrays.copyOf(to, n), null);
     }
   }
 

@@ -49,6 +49,11 @@ final class NftJson {
     }
   }
 
+  /** Reads one value at the reader's position as a tree (the reader's strictness applies). */
+  static JsonElement read(JsonReader reader) throws IOException {
+    return ELEMENT.read(reader);
+  }
+
   /** The expression of the one rule {@link NftRenderer} writes for {@code rule}. */
   static JsonArray plainRule(RedirectRule rule) {
     JsonArray expr = matches(rule);

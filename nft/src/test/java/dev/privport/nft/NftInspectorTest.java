@@ -3,7 +3,9 @@ package dev.privport.nft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.privport.core.PlanFile;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.RedirectRule;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -142,6 +144,96 @@ class NftInspectorTest {
         .isInstanceOf(NftablesException.class)
         .hasMessageStartingWith("libnftables printed malformed JSON for table inet privport (")
         .hasMessageNotContaining("flags");
+  }
+
+  /** libnftables 1.0.6's listing of {@link #MAPPED}: one map of 10 elements, captured. */
+  static final String MAPPED_LISTING =
+      "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_name\": \"Lester Gooch"
+          + " #5\", \"json_schema_version\": 1}}, {\"table\": {\"family\": \"inet\", \"name\":"
+          + " \"privport-m\", \"handle\": 9}}, {\"map\": {\"family\": \"inet\", \"name\":"
+          + " \"incoming_tcp\", \"table\": \"privport-m\", \"type\": \"inet_service\", \"handle\":"
+          + " 2, \"map\": \"inet_service\", \"elem\": [[1000, 2000], [1001, 2001], [1002, 2002], [1003,"
+          + " 2003], [1004, 2004], [1005, 2005], [1006, 2006], [1007, 2007], [1008, 2008], [1009,"
+          + " 2009]]}}, {\"chain\": {\"family\": \"inet\", \"table\": \"privport-m\", \"name\":"
+          + " \"incoming\", \"handle\": 1, \"type\": \"nat\", \"hook\": \"prerouting\", \"prio\":"
+          + " -100, \"policy\": \"accept\"}}, {\"rule\": {\"family\": \"inet\", \"table\":"
+          + " \"privport-m\", \"chain\": \"incoming\", \"handle\": 3, \"comment\": \"10 redirects\","
+          + " \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"fib\": {\"result\": \"type\","
+          + " \"flags\": [\"daddr\"]}}, \"right\": \"local\"}}, {\"match\": {\"op\": \"==\","
+          + " \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\":"
+          + " \"@incoming_tcp\"}}, {\"counter\": {\"packets\": 5, \"bytes\": 300}}, {\"redirect\":"
+          + " {\"port\": {\"map\": {\"key\": {\"payload\": {\"protocol\": \"tcp\", \"field\":"
+          + " \"dport\"}}, \"data\": \"@incoming_tcp\"}}}}]}}]}";
+
+  static final RedirectPlan MAPPED = PlanFile.parse("name m\n1000-1009:2000/tcp incoming-only\n");
+
+  /**
+   * The listing is read as a stream when it has libnftables' shape, as a tree otherwise; both must
+   * give the same status, drift or not. A key before {@code nftables} makes the stream decline, so
+   * each listing is compared with itself read as a tree.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "[1003, 2003]=[1003, 2999]",
+        "[1009, 2009]=[1009, 2009], [1010, 2010]",
+        ", [1005, 2005]=",
+        "[1000, 2000], =",
+        "\"elem\": [=\"flags\": [\"interval\"], \"elem\": [",
+        "[1004, 2004]=[1004, \"x\"]",
+        "[1004, 2004]=[1004, 2004, 1]",
+        "[1004, 2004]=[1004]",
+        "[1004, 2004]={\"elem\": {\"val\": 1004}}",
+        "[1006, 2006]=[1006, 70000]",
+        "[1006, 2006]=[1006, -1]",
+        "[1006, 2006]=[1006, 2006.0]",
+        "\"elem\": [[1000, 2000], =\"elem\": 5, \"x\": [[1000, 2000], ",
+        "\"elem\": [=\"elem\": [[1, 2]], \"elem\": [",
+        "\"incoming_tcp\", \"table\"=\"extra\", \"table\"",
+        "{\"map\": {={\"set\": {\"family\": \"inet\", \"name\": \"s\", \"elem\": [80, 443]}}, {\"map\": {",
+        "{\"map\": {={\"map\": 3}, {\"map\": {",
+        "{\"map\": {={\"map\": {}, \"set\": {}}, {}, [], {\"map\": {",
+        "{\"rule\": {="
+            + "{\"rule\": {\"chain\": \"incoming\", \"handle\": 4, \"comment\": \"10 redirects\","
+            + " \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"fib\": {\"result\": \"type\","
+            + " \"flags\": [\"daddr\"]}}, \"right\": \"local\"}}, {\"match\": {\"op\": \"==\","
+            + " \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\":"
+            + " \"@incoming_tcp\"}}, {\"counter\": {\"packets\": 1, \"bytes\": 60}}, {\"redirect\":"
+            + " {\"port\": {\"map\": {\"key\": {\"payload\": {\"protocol\": \"tcp\", \"field\":"
+            + " \"dport\"}}, \"data\": \"@incoming_tcp\"}}}}]}}, {\"rule\": {"
+      })
+  void aListingReadAsAStreamGivesTheSameStatusAsReadAsATree(String change) {
+    String json = MAPPED_LISTING;
+    if (!change.isEmpty()) {
+      String[] from = change.split("=", 2);
+      assertThat(json).contains(from[0]);
+      int at = json.indexOf(from[0]); // the first occurrence only
+      json = json.substring(0, at) + from[1] + json.substring(at + from[0].length());
+    }
+    String tree = "{\"first\": 0, " + json.substring(1);
+    assertThat(NftInspector.readsAsStream(tree)).isFalse();
+    PlanStatus streamed = NftInspector.inspect(MAPPED, json);
+    PlanStatus read = NftInspector.inspect(MAPPED, tree);
+    assertThat(streamed.differences()).isEqualTo(read.differences());
+    assertThat(streamed).isEqualTo(read);
+    for (RedirectRule r : MAPPED.rules()) {
+      assertThat(streamed.find(r)).isEqualTo(read.find(r));
+    }
+  }
+
+  @Test
+  void libnftablesListingsOfPortPairsAreReadAsAStream() {
+    assertThat(NftInspector.readsAsStream(MAPPED_LISTING)).isTrue();
+    assertThat(NftInspector.readsAsStream(listing(TABLE))).isTrue();
+    PlanStatus status = NftInspector.inspect(MAPPED, MAPPED_LISTING);
+    assertThat(status.inSync()).isTrue();
+    assertThat(status.find(MAPPED.rules().get(9)).orElseThrow().packets()).isEqualTo(5);
+    assertThat(
+            NftInspector.inspect(MAPPED, MAPPED_LISTING.replace("[1003, 2003]", "[1003, 2999]"))
+                .differences())
+        .extracting(Difference::line)
+        .containsExactly("map incoming_tcp: element 1003 : 2999, plan says 1003 : 2003");
   }
 
   @Test

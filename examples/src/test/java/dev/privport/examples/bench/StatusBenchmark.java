@@ -48,7 +48,7 @@ public final class StatusBenchmark {
         .append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     List<String> goals = new ArrayList<>();
     Path dir = Files.createTempDirectory("privport-statusbench-");
-    try (Netns ns = Netns.create()) {
+    try (Netns ns = Netns.create("status")) {
       for (int n : sizes) {
         Path plan = dir.resolve("n" + n + ".plan");
         Files.writeString(plan, planFile(n));
