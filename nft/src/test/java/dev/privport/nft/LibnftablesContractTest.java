@@ -2,9 +2,9 @@ package dev.privport.nft;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +63,7 @@ class NftDriftTest {
       if (nft != null) nft.close();
     } finally {
       if (ns != null) ns.close();
-      if (stateDir != null) Cmd.run("rm", "-rf", "--", stateDir.toString());
+      TempDirs.delete(stateDir);
     }
   }
 

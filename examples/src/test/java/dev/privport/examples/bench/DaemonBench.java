@@ -12,7 +12,7 @@ import dev.privport.daemon.Wire;
 import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.StateDirectory;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Netns;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
