@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
