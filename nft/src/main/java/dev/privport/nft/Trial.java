@@ -82,11 +82,6 @@ public final class Trial {
     ended = true;
   }
 
-  /** Whether it was confirmed or rolled back (or a rollback was attempted). */
-  synchronized boolean ended() {
-    return ended;
-  }
-
   // ---- the texts both executors use, so that their messages agree ----
 
   static String pending(String table, String byProcess) {
