@@ -49,14 +49,34 @@ final class NftContext implements AutoCloseable {
 
   private final LibNftables lib;
   private final String namespace;
-  private final NftGeneration kernel;
+  private NftGeneration kernel;
   private Pointer ctx;
 
-  private NftContext(LibNftables lib, Pointer ctx, String namespace, NftGeneration kernel) {
+  private NftContext(LibNftables lib, Pointer ctx, String namespace) {
     this.lib = lib;
     this.ctx = ctx;
     this.namespace = namespace;
-    this.kernel = kernel;
+  }
+
+  /**
+   * The socket {@link NftGeneration} asks on, opened at the first apply rather than with the
+   * context (a process that only reads, such as {@code privport status}, needs no more descriptors
+   * than before), and only from a thread in the context's namespace, so that it asks about the same
+   * namespace as the context acts on; null while it cannot be had.
+   */
+  private NftGeneration kernel() {
+    LOCK.lock();
+    try {
+      if (kernel == null
+          && ctx != null
+          && !namespace.equals("unknown")
+          && namespace.equals(currentNamespace())) {
+        kernel = NftGeneration.open();
+      }
+      return kernel;
+    } finally {
+      LOCK.unlock();
+    }
   }
 
   /**
@@ -64,12 +84,14 @@ final class NftContext implements AutoCloseable {
    * cannot be read.
    */
   java.util.OptionalLong generation() {
-    return kernel == null ? java.util.OptionalLong.empty() : kernel.generation();
+    NftGeneration k = kernel();
+    return k == null ? java.util.OptionalLong.empty() : k.generation();
   }
 
   /** Whether {@code table inet NAME} exists in the context's namespace, or empty if unknown. */
   java.util.Optional<Boolean> tableExists(String name) {
-    return kernel == null ? java.util.Optional.empty() : kernel.tableExists(name);
+    NftGeneration k = kernel();
+    return k == null ? java.util.Optional.empty() : k.tableExists(name);
   }
 
   /**
@@ -109,8 +131,7 @@ final class NftContext implements AutoCloseable {
         throw new NftablesException(
             NftablesException.Reason.REJECTED, "libnftables cannot buffer its output");
       }
-      // Opened on this thread, so it asks about the same namespace as the context acts on.
-      return new NftContext(lib, ctx, currentNamespace(), NftGeneration.open());
+      return new NftContext(lib, ctx, currentNamespace());
     } finally {
       LOCK.unlock();
     }
@@ -412,6 +433,7 @@ final class NftContext implements AutoCloseable {
         ctx = null;
         if (kernel != null) {
           kernel.close();
+          kernel = null;
         }
       }
     } finally {

@@ -309,7 +309,12 @@ class IncrementalApplyProperties {
         recorded = false;
       } else {
         boolean existed = current != null && kind != Kind.FLUSH;
-        nft.apply(plan);
+        // From a thread in the namespace: the executor reads the generation only from there.
+        inc.call(
+            () -> {
+              nft.apply(plan);
+              return null;
+            });
         LibnftablesExecutor.ApplyPath path = nft.lastPath();
         Statistics.collect(kind, path);
         if (foreign) {

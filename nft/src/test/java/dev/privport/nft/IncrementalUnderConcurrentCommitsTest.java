@@ -61,7 +61,11 @@ class IncrementalUnderConcurrentCommitsTest {
       try {
         for (int i = 0; i < 150; i++) {
           RedirectPlan plan = plan(random);
-          nft.apply(plan);
+          ns.call(
+              () -> {
+                nft.apply(plan); // from the namespace, where the element path is open
+                return null;
+              });
           paths.merge(nft.lastPath(), 1, Integer::sum);
           PlanStatus status = nft.inspect(plan);
           assertThat(status.differences()).as("apply %d (%s)", i, nft.lastPath()).isEmpty();

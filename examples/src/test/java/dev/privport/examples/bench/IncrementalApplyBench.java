@@ -104,34 +104,34 @@ public final class IncrementalApplyBench {
       ops.put(
           "in-process: change 1 redirect of 10 000 (element path)",
           () -> {
-            nft.apply(a); // recorded: the executor knows the table
-            return inProcess(() -> nft.apply(b));
+            ns.call(() -> inProcess(() -> nft.apply(a))); // recorded: the executor knows the table
+            return ns.call(() -> inProcess(() -> nft.apply(b)));
           });
       ops.put(
           "in-process: change 1 redirect of 10 000, table replaced (before)",
           () -> {
-            nft.apply(a);
+            ns.call(() -> inProcess(() -> nft.apply(a)));
             // a commit elsewhere in the namespace: the element path is not taken
             ns.sh("nft", "add table inet privport-bump; delete table inet privport-bump");
-            return inProcess(() -> nft.apply(b));
+            return ns.call(() -> inProcess(() -> nft.apply(b)));
           });
       ops.put(
           "in-process: add 1 redirect to 10 000 (elements, map rule's chain refilled)",
           () -> {
-            nft.apply(a);
-            return inProcess(() -> nft.apply(plusOne));
+            ns.call(() -> inProcess(() -> nft.apply(a)));
+            return ns.call(() -> inProcess(() -> nft.apply(plusOne)));
           });
       ops.put(
           "in-process: fresh apply of 10 000 (table absent)",
           () -> {
             nft.remove(a);
-            return inProcess(() -> nft.apply(a));
+            return ns.call(() -> inProcess(() -> nft.apply(a)));
           });
       ops.put(
           "in-process: fresh apply of 10 000 as declare-delete-define (before)",
           () -> {
             nft.remove(a);
-            return inProcess(() -> nft.run(renderer.render(a)));
+            return ns.call(() -> inProcess(() -> nft.run(renderer.render(a))));
           });
       ops.put(
           "render 10 000 (Java only, part of every full or fresh apply)",
