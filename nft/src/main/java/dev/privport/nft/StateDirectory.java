@@ -337,6 +337,13 @@ public final class StateDirectory {
 
   private static NftablesException failure(String what, IOException e) {
     String cause = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (cause.contains("Too many open files")) {
+      return new NftablesException(
+          NftablesException.Reason.RESOURCE_LIMIT,
+          what
+              + ": too many open files: the process's file-descriptor limit (ulimit -n) is used"
+              + " up; raise it");
+    }
     if (e instanceof NoSuchFileException && !cause.contains(" ")) {
       cause = "no such file or directory: " + cause;
     }
