@@ -48,7 +48,14 @@ final class RouteOptions {
       }
       return backend;
     }
-    Choice c = byDoctor(HostFacts.read(new QuickProbe()));
+    Choice c;
+    try {
+      c = byDoctor(HostFacts.read(new QuickProbe()));
+    } catch (RuntimeException | LinkageError e) {
+      // Seen with a tiny file descriptor limit: the JDK's file classes fail to initialise. The
+      // backend's own start then names the cause; the choice must not hide it behind a trace.
+      c = new Choice(Backend.nft, "this host could not be read; nft where in doubt");
+    }
     err.println("privport: backend " + c.backend() + ": " + c.reason() + " (--backend to choose)");
     return c.backend();
   }

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -79,7 +80,7 @@ class CliBackendsKernelTest {
 
   @BeforeEach
   void empty() {
-    plain.sh("nft", "flush", "ruleset");
+    plain.sh("nft", "flush", "ruleset"); // iptables-nft's tables too
     Fixtures.forgetFlows(plain);
     Fixtures.forgetFlows(fwns);
     for (String ipv : List.of("ipv4", "ipv6")) {
@@ -160,7 +161,9 @@ class CliBackendsKernelTest {
           firewalld.cmd("--direct", "--get-all-rules").stdout()
               + "--permanent--\n"
               + firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout()
-              + fwns.sh("nft", "-s", "list", "ruleset");
+              // Direct rules live in iptables' nat chains. iptables-save shows an absent nat table
+              // as an empty one: firewalld's reload leaves the tables it once created, empty.
+              + Fixtures.natState(fwns).replaceAll("\\[\\d+:\\d+\\]", "[]");
     };
   }
 
@@ -350,6 +353,85 @@ class CliBackendsKernelTest {
       assertThat(daemon.stderr()).hasLineCount(1).contains("nft only");
     }
     assertThat(live(backend)).isEqualTo(before);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"iptables", "firewalld"})
+  void aSignalWhileATrialWaitsRollsItBack(String backend) throws Exception {
+    String before = live(backend);
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(backend).name()));
+    argv.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Dprivport.state.dir=" + state,
+            "-cp",
+            System.getProperty("java.class.path"),
+            Privport.class.getName(),
+            "apply",
+            "--backend",
+            backend,
+            "--try",
+            "60",
+            "80:8080"));
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", firewalld.busAddress());
+    TrialProcessTest.Running t = new TrialProcessTest.Running(pb.start());
+    try {
+      t.awaitOutput(o -> o.contains("Type 'yes'"), "its confirmation prompt");
+      assertThat(tcp80(backend)).isEqualTo("port=8080");
+      Cmd.run("kill", "-TERM", Long.toString(t.process.pid())).orThrow();
+      CliProcessTest.Run r = t.finish();
+      assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(Privport.INTERRUPTED);
+      assertThat(r.stdout()).contains("interrupted by SIGTERM: rolled back");
+    } finally {
+      t.process.destroyForcibly();
+    }
+    assertThat(tcp80(backend)).isEqualTo("port=80");
+    assertThat(live(backend)).isEqualTo(before);
+  }
+
+  @Test
+  void iptablesLeavesAJumpItDidNotAddAndRefusesToDeleteItsTarget() throws Exception {
+    assertThat(privport("iptables", "apply", "80:8080").exitCode()).isZero();
+    plain.sh("iptables", "-w", "-t", "nat", "-I", "OUTPUT", "-p", "udp", "-j", "PRIVPORT-LOCAL");
+    String before = live("iptables");
+    assertThat(privport("iptables", "apply", "80:8080").exitCode()).isZero();
+    assertThat(live("iptables")).as("someone else's jump stays where it is").isEqualTo(before);
+    Run remove = privport("iptables", "remove", "80:8080");
+    assertThat(remove.exitCode()).as(remove.stderr()).isEqualTo(Privport.FAILED);
+    assertThat(remove.stderr())
+        .hasLineCount(1)
+        .contains("cannot delete chain PRIVPORT-LOCAL")
+        .contains("-A OUTPUT -p udp -j PRIVPORT-LOCAL");
+    assertThat(live("iptables")).as("nothing changed").isEqualTo(before);
+    plain.sh("iptables", "-w", "-t", "nat", "-D", "OUTPUT", "-p", "udp", "-j", "PRIVPORT-LOCAL");
+    assertThat(privport("iptables", "remove", "80:8080").exitCode()).isZero();
+    assertThat(plain.sh("iptables-save", "-t", "nat")).doesNotContain("PRIVPORT");
+  }
+
+  @Test
+  void concurrentIptablesAppliesOfOnePlanAddOneJump() throws Exception {
+    List<CompletableFuture<Run>> runs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return privport("iptables", "apply", "80:8080");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
+    }
+    for (var r : runs) {
+      assertThat(r.get().exitCode()).as(r.get().stderr()).isZero();
+    }
+    Run status = privport("iptables", "status", "80:8080");
+    assertThat(status.exitCode()).as(status.stdout()).isZero();
+    assertThat(
+            plain.sh("iptables-save", "-t", "nat").lines().filter(l -> l.contains("-j PRIVPORT")))
+        .hasSize(2);
+    assertThat(privport("iptables", "remove", "80:8080").exitCode()).isZero();
   }
 
   @Test

@@ -211,7 +211,17 @@ class CliProcessTest {
             "-c",
             "c=$(PATH=$PATH:/usr/sbin:/sbin command -v conntrack) && mount --bind /dev/null \"$c\" && exec \"$@\"",
             "sh");
-    Run r = privport(ns, withoutConntrack, "", true, "apply", "80:8080/udp", "514:5514/udp");
+    Run r =
+        privport(
+            ns,
+            withoutConntrack,
+            "",
+            true,
+            "apply",
+            "--backend",
+            "nft",
+            "80:8080/udp",
+            "514:5514/udp");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout()).startsWith("applied: table inet privport (2 redirects)");
     assertThat(r.stderr())

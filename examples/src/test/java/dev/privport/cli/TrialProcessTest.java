@@ -251,7 +251,7 @@ class TrialProcessTest {
     assertThat(local80()).isEqualTo("port=8082");
     String others = rules();
 
-    CliProcessTest.Run second = privport("apply", "--try", "5", "80:8081");
+    CliProcessTest.Run second = privport("apply", "--backend", "nft", "--try", "5", "80:8081");
     assertThat(second.exitCode()).as("one trial of a table at a time").isEqualTo(3);
     assertThat(second.stderr()).contains("waiting for confirmation").hasLineCount(1);
 
@@ -280,7 +280,7 @@ class TrialProcessTest {
             "-")
         .orThrow();
     String before = rules();
-    CliProcessTest.Run r = privport("apply", "--try", "5", "80:8081");
+    CliProcessTest.Run r = privport("apply", "--backend", "nft", "--try", "5", "80:8081");
     assertThat(r.exitCode()).as(r.stdout()).isEqualTo(3);
     assertThat(r.stderr())
         .hasLineCount(1)
@@ -335,7 +335,7 @@ class TrialProcessTest {
     Files.write(garbage, "not an ELF file\n".repeat(200).getBytes(StandardCharsets.US_ASCII));
     List<String> broken = List.of("-Dprivport.libnftables=" + garbage);
     for (String command : List.of("status", "apply", "remove")) {
-      Running r = start(broken, command, "80:8080");
+      Running r = start(broken, command, "--backend", "nft", "80:8080");
       r.process.getOutputStream().close();
       CliProcessTest.Run done = r.finish();
       assertThat(done.exitCode()).as(command + ": " + done.stderr()).isEqualTo(3);
@@ -371,7 +371,7 @@ class TrialProcessTest {
     Path truncated = state.resolve("libnftables.so.1");
     Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 4));
     List<String> broken = List.of("-Dprivport.libnftables=" + truncated);
-    Running r = start(broken, "status", "80:8080");
+    Running r = start(broken, "status", "--backend", "nft", "80:8080");
     r.process.getOutputStream().close();
     CliProcessTest.Run done = r.finish();
     assertThat(done.exitCode()).as(done.stdout() + done.stderr()).isEqualTo(3);
@@ -412,7 +412,7 @@ class TrialProcessTest {
                 "mount -t tmpfs -o size=16k,mode=0700 tmpfs \"$0\""
                     + " && { dd if=/dev/zero of=\"$0/fill\" bs=4k 2>/dev/null; exec \"$@\"; }",
                 state.toString()));
-    argv.addAll(java(List.of(), "apply", "--try", "5", "80:8081"));
+    argv.addAll(java(List.of(), "apply", "--backend", "nft", "--try", "5", "80:8081"));
     Cmd.Result r = Cmd.run(argv, "yes\n");
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
     assertThat(r.stderr()).hasLineCount(1).contains("No space left on device");
@@ -439,7 +439,8 @@ class TrialProcessTest {
                 "-c",
                 "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && cd /proc && exec \"$@\"",
                 "sh"));
-    argv.addAll(java(List.of("-Djava.io.tmpdir=/nonexistent"), "status", "80:8080"));
+    argv.addAll(
+        java(List.of("-Djava.io.tmpdir=/nonexistent"), "status", "--backend", "nft", "80:8080"));
     Cmd.Result r = Cmd.run(argv, "");
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
     assertThat(r.stderr())
@@ -473,6 +474,8 @@ class TrialProcessTest {
               jar.toString(),
               Privport.class.getName(),
               "status",
+              "--backend",
+              "nft",
               "80:8080"));
       Cmd.Result r = Cmd.run(argv, "");
       if (r.exitCode() == 1 && r.stdout().contains("absent")) {
