@@ -212,21 +212,29 @@ final class IptablesRoute implements Route {
       present |= !live.get(f).isEmpty();
       differences.addAll(differences(program(f, ""), planned(plan, f), live.get(f)));
     }
+    // Each family's rules by chain and words, so the lookup per redirect costs constant time.
+    Map<Family, Map<String, Line>> index = new EnumMap<>(Family.class);
+    for (Family f : Family.values()) {
+      Map<String, Line> lines = new HashMap<>();
+      live.get(f)
+          .chains()
+          .forEach((chain, ls) -> ls.forEach(l -> lines.putIfAbsent(chain + " " + l.spec(), l)));
+      index.put(f, lines);
+    }
     Map<RedirectRule, Counters> in = new LinkedHashMap<>();
     for (RedirectRule r : plan.rules()) {
       long packets = 0;
       long bytes = 0;
       boolean all = true;
-      String chain = IptablesRenderer.chain(plan, r.scope());
+      String key = IptablesRenderer.chain(plan, r.scope()) + " " + spec(r);
+      String jump = jump(plan, r.scope());
       for (Family f : r.families()) {
-        Snapshot s = live.get(f);
-        Optional<Line> line =
-            s.chains().getOrDefault(chain, List.of()).stream()
-                .filter(l -> l.spec().equals(spec(r)))
-                .findFirst();
-        all &= line.isPresent() && s.jumps().contains(jump(plan, r.scope()));
-        packets += line.map(Line::packets).orElse(0L);
-        bytes += line.map(Line::bytes).orElse(0L);
+        Line line = index.get(f).get(key);
+        all &= line != null && live.get(f).jumps().contains(jump);
+        if (line != null) {
+          packets += line.packets();
+          bytes += line.bytes();
+        }
       }
       if (all) {
         in.put(r, new Counters(packets, bytes));
