@@ -579,9 +579,15 @@ final class IptablesRoute implements Route {
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     Path file = dir.resolve("iptables.lock");
-    FileChannel channel =
-        FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    FileChannel channel;
+    try {
+      channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot lock " + file + ": " + (e.getMessage() == null ? e : e.getMessage()), e);
+    }
     try {
       channel.lock();
       return channel;
