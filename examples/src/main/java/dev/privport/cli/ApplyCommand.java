@@ -2,9 +2,7 @@ package dev.privport.cli;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
-import dev.privport.nft.NftRenderer;
-import dev.privport.nft.Nftables;
-import dev.privport.nft.Trial;
+import dev.privport.core.spi.Backend;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,15 +26,21 @@ import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-/** {@code privport apply}: apply the plan in-process through libnftables (root). */
+/**
+ * {@code privport apply}: apply the plan through nft (libnftables, in-process), iptables or
+ * firewalld (root).
+ */
 @Command(
     name = "apply",
     mixinStandardHelpOptions = true,
     description = {
-      "Apply the plan through libnftables in one transaction (needs root).",
+      "Apply the plan (needs root): through libnftables in one transaction (--backend nft),",
+      "iptables-restore (--backend iptables) or firewalld over D-Bus (--backend firewalld);",
+      "by default through the backend 'privport doctor' recommends here. Applying again",
+      "changes nothing.",
       "With --try SECONDS: keep it only if 'yes' is typed in time; otherwise the",
       "plan's previous state is put back (exit 4); SIGINT, SIGTERM or SIGHUP while",
-      "waiting put it back too (exit 5). The previous state is saved under",
+      "waiting put it back too (exit 5). nft saves the previous state under",
       "/run/privport until then: after a kill -9 the next apply, remove or status",
       "of the table puts it back.",
       "Tracked UDP flows to the plan's ports are cleared, so senders that never",
@@ -45,6 +49,7 @@ import sun.misc.SignalHandler;
 final class ApplyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
+  @Mixin RouteOptions route;
   @Mixin FlowOptions flows;
   @Mixin SocketOptions socket;
 
@@ -56,6 +61,9 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (socket.client().isPresent()) {
+      route.requireNftFor("the daemon (--socket, PRIVPORT_SOCKET)");
+    }
     Optional<Integer> delegated = socket.apply(plan, trySeconds != null, spec);
     if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
@@ -64,20 +72,23 @@ final class ApplyCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (Nftables nft = Nftables.open()) {
-      nft.recover(p).ifPresent(m -> err.println("privport: " + m));
-      Set<RedirectRule> affected = FlowOptions.affectedBy(p, nft);
+    Backend backend = route.choose(err);
+    try (Route r = RouteOptions.open(backend)) {
+      r.recover(p).ifPresent(m -> err.println("privport: " + m));
+      Set<RedirectRule> affected = r.affected(p);
       if (trySeconds == null) {
-        nft.apply(p);
-        applied(out, p);
-        flows.forgetEarlierFlows(affected, out, err);
+        boolean changed = r.apply(p);
+        applied(out, r, p, changed);
+        if (changed) {
+          flows.forgetEarlierFlows(affected, out, err);
+        }
         return Privport.OK;
       }
       try (Answer answer = Answer.listen()) {
-        Trial trial = nft.begin(p);
+        Route.Trial trial = r.begin(p);
         String signal;
         try {
-          applied(out, p);
+          applied(out, r, p, true);
           flows.forgetEarlierFlows(affected, out, err);
           out.println(
               "Type 'yes' within "
@@ -94,27 +105,28 @@ final class ApplyCommand implements Callable<Integer> {
           out.println("kept.");
           return Privport.OK;
         }
-        Trial.Rollback r = trial.rollback();
-        if (r.restored()) {
+        Route.Rollback rb = trial.rollback();
+        if (rb.restored()) {
           flows.forgetEarlierFlows(affected, out, err);
         }
         out.println(
             (signal.isEmpty() ? "not confirmed" : "interrupted by " + signal)
                 + ": "
-                + (r.restored() ? "rolled back: " : "not rolled back: ")
-                + r.message());
+                + (rb.restored() ? "rolled back: " : "not rolled back: ")
+                + rb.message());
         return signal.isEmpty() ? Privport.ROLLED_BACK : Privport.INTERRUPTED;
       }
     }
   }
 
-  private static void applied(PrintWriter out, RedirectPlan p) {
+  private static void applied(PrintWriter out, Route r, RedirectPlan p, boolean changed) {
     out.println(
-        "applied: table inet "
-            + NftRenderer.tableName(p)
+        (changed ? "applied: " : "unchanged: ")
+            + r.target(p)
             + " ("
             + p.redirects().size()
-            + " redirects)");
+            + " redirects)"
+            + (changed ? "" : " already as planned"));
   }
 
   /**

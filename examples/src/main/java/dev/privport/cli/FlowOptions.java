@@ -1,12 +1,9 @@
 package dev.privport.cli;
 
 import dev.privport.core.ConntrackCleanup;
-import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.SubprocessRunner;
-import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
@@ -22,16 +19,6 @@ final class FlowOptions {
       description =
           "leave tracked UDP flows alone (by default the plan's UDP ports are cleared with conntrack -D)")
   boolean keepFlows;
-
-  /**
-   * The redirects whose flows a change to {@code plan}'s table affects: the plan's own and those
-   * the live table holds now, which an apply may drop. Read before the change.
-   */
-  static Set<RedirectRule> affectedBy(RedirectPlan plan, Nftables nft) {
-    Set<RedirectRule> rules = new LinkedHashSet<>(plan.rules());
-    nft.inspect(plan).live().forEach(l -> rules.addAll(l.redirects()));
-    return rules;
-  }
 
   /**
    * Runs the cleanup for {@code rules} unless told not to; reports on {@code out} and {@code err}.

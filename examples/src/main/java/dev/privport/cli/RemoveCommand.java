@@ -2,8 +2,8 @@ package dev.privport.cli;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
-import dev.privport.nft.NftRenderer;
-import dev.privport.nft.Nftables;
+import dev.privport.core.spi.Backend;
+import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -12,33 +12,50 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code privport remove}: delete the plan's table (root); succeeds when it is already gone. */
+/**
+ * {@code privport remove}: take away exactly what the plan added, through the chosen backend
+ * (root); succeeds when it is already gone.
+ */
 @Command(
     name = "remove",
     mixinStandardHelpOptions = true,
     description = {
-      "Remove the plan's table through libnftables (needs root); no other rule is touched.",
+      "Remove the plan (needs root): its nft table, its iptables chains and jumps, or its",
+      "firewalld direct rules (--backend; by default what 'privport doctor' recommends here).",
+      "No other rule is touched. Succeeds when the plan is already gone.",
       "Tracked UDP flows to the plan's ports are cleared (conntrack; --keep-flows to skip)."
     })
 final class RemoveCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
+  @Mixin RouteOptions route;
   @Mixin FlowOptions flows;
   @Mixin SocketOptions socket;
 
   @Override
   public Integer call() {
+    if (socket.client().isPresent()) {
+      route.requireNftFor("the daemon (--socket, PRIVPORT_SOCKET)");
+    }
     Optional<Integer> delegated = socket.remove(plan, spec);
     if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Backend backend = route.choose(err);
     Set<RedirectRule> affected;
-    try (Nftables nft = Nftables.open()) {
-      nft.recover(p).ifPresent(m -> spec.commandLine().getErr().println("privport: " + m));
-      affected = FlowOptions.affectedBy(p, nft);
-      nft.remove(p);
+    boolean changed;
+    String target;
+    try (Route r = RouteOptions.open(backend)) {
+      r.recover(p).ifPresent(m -> err.println("privport: " + m));
+      affected = r.affected(p);
+      changed = r.remove(p);
+      target = r.target(p);
     }
-    spec.commandLine().getOut().println("removed: table inet " + NftRenderer.tableName(p));
-    flows.forgetEarlierFlows(affected, spec.commandLine().getOut(), spec.commandLine().getErr());
+    out.println((changed ? "removed: " : "already absent: ") + target);
+    if (changed) {
+      flows.forgetEarlierFlows(affected, out, err);
+    }
     return Privport.OK;
   }
 }

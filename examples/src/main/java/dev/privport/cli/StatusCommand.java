@@ -5,10 +5,9 @@ import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
+import dev.privport.core.spi.Backend;
 import dev.privport.nft.Difference;
 import dev.privport.nft.LiveRule;
-import dev.privport.nft.NftRenderer;
-import dev.privport.nft.Nftables;
 import dev.privport.nft.PlanStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,7 +32,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Show each redirect, whether it is live, and its counters, and every difference",
-      "between the plan's table and what the plan renders (needs root).",
+      "between the live state and what the plan renders (needs root): the nft table, the",
+      "iptables chains and jumps, or firewalld's runtime and permanent direct rules",
+      "(--backend; by default what 'privport doctor' recommends here).",
       "Exits 1 when the table is absent or differs from the plan in any way."
     })
 final class StatusCommand implements Callable<Integer> {
@@ -42,6 +43,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
+  @Mixin RouteOptions route;
   @Mixin SocketOptions socket;
 
   @Option(names = "--all", description = "every user's delegated plan (root)")
@@ -54,28 +56,75 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (socket.client().isPresent() || all) {
+      route.requireNftFor("the daemon (--socket, PRIVPORT_SOCKET, --all)");
+    }
     Optional<Integer> delegated = socket.status(all, spec);
     if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
-    PlanStatus status;
-    try (Nftables nft = Nftables.open()) {
-      nft.recover(p).ifPresent(m -> spec.commandLine().getErr().println("privport: " + m));
-      status = nft.inspect(p);
+    PrintWriter err = spec.commandLine().getErr();
+    Backend backend = route.choose(err);
+    if (json && backend != Backend.NFT) {
+      throw new IllegalArgumentException(
+          "--json: schema " + SCHEMA + " describes an nft table; use --backend nft, or text");
+    }
+    String report;
+    boolean inSync;
+    try (Route r = RouteOptions.open(backend)) {
+      r.recover(p).ifPresent(m -> err.println("privport: " + m));
+      if (r instanceof NftRoute nft) {
+        PlanStatus status = nft.planStatus(p);
+        report = json ? json(p, status) : text(p, status);
+        inSync = status.inSync();
+      } else {
+        Route.Inspection status = r.inspect(p);
+        report = text(p, r.target(p), status);
+        inSync = status.inSync();
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     // One write: a status of 100 000 redirects is as many lines, and the CLI's writer flushes each.
-    out.print(json ? json(p, status) : text(p, status));
+    out.print(report);
     out.flush();
     if (out.checkError()) {
       throw new UncheckedIOException(new IOException("cannot write the status to standard output"));
     }
-    return status.inSync() ? Privport.OK : Privport.STALE;
+    return inSync ? Privport.OK : Privport.STALE;
+  }
+
+  /** The report of a route other than nft: the same columns, its own difference lines. */
+  private static String text(RedirectPlan p, String target, Route.Inspection status) {
+    StringBuilder out = new StringBuilder(128 + p.rules().size() * 80);
+    out.append(target).append(": ").append(status.present() ? "present" : "absent").append('\n');
+    row(out, "SCOPE", "IFACE", "REDIRECT", "LIVE", "PACKETS", "BYTES");
+    for (RedirectRule r : p.rules()) {
+      Route.Counters live = status.live().get(r);
+      row(
+          out,
+          r.scope() == Scope.INCOMING ? "incoming" : "local",
+          r.inputInterface().orElse("*"),
+          r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
+          live != null ? "yes" : "no",
+          live == null || live.packets() < 0 ? "-" : Long.toString(live.packets()),
+          live == null || live.bytes() < 0 ? "-" : Long.toString(live.bytes()));
+    }
+    for (String d : status.differences()) {
+      out.append("drift: ").append(d).append('\n');
+    }
+    int n = status.differences().size();
+    out.append(
+        status.inSync()
+            ? "in sync with the plan\n"
+            : status.present()
+                ? "NOT in sync with the plan: " + n + (n == 1 ? " difference\n" : " differences\n")
+                : "NOT in sync with the plan: absent\n");
+    return out.toString();
   }
 
   private static String text(RedirectPlan p, PlanStatus status) {
     StringBuilder out = new StringBuilder(128 + p.rules().size() * 80);
     out.append("table inet ")
-        .append(NftRenderer.tableName(p))
+        .append(p.qualifiedName())
         .append(": ")
         .append(status.present() ? "present" : "absent")
         .append('\n');
@@ -140,7 +189,7 @@ final class StatusCommand implements Callable<Integer> {
       w.name("schema").value(SCHEMA);
       w.name("table").beginObject();
       w.name("family").value("inet");
-      w.name("name").value(NftRenderer.tableName(p));
+      w.name("name").value(p.qualifiedName());
       w.name("present").value(status.present());
       w.endObject();
       w.name("inSync").value(status.inSync());

@@ -5,7 +5,6 @@ import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.nft.LiveRule;
-import dev.privport.nft.NftRenderer;
 import dev.privport.nft.PlanStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -346,7 +345,7 @@ public final class Delegation {
         b.name(table.substring("privport-".length()));
       }
       RedirectPlan p = b.build();
-      return NftRenderer.tableName(p).equals(table) ? Optional.of(p) : Optional.empty();
+      return p.qualifiedName().equals(table) ? Optional.of(p) : Optional.empty();
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

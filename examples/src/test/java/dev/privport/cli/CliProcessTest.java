@@ -172,7 +172,10 @@ class CliProcessTest {
             "-c",
             "c=$(PATH=$PATH:/usr/sbin:/sbin command -v conntrack) && mount --bind /dev/null \"$c\" && exec \"$@\"",
             "sh");
-    Cmd.Result r = cli(ns).wrappedBy(withoutConntrack).run("apply", "80:8080/udp", "514:5514/udp");
+    Cmd.Result r =
+        cli(ns)
+            .wrappedBy(withoutConntrack)
+            .run("apply", "--backend", "nft", "80:8080/udp", "514:5514/udp");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout()).startsWith("applied: table inet privport (2 redirects)");
     assertThat(r.stderr())

@@ -96,7 +96,7 @@ class StatusCommandTest {
   }
 
   private JsonObject json(int exitCode, String... plan) {
-    Run r = privport(concat("status", concat("--json", plan)));
+    Run r = privport(concat("status", concat("--backend", concat("nft", concat("--json", plan)))));
     assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exitCode);
     assertThat(r.stderr()).isEmpty();
     JsonObject o = JsonParser.parseString(r.stdout()).getAsJsonObject();

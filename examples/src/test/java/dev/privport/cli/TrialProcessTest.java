@@ -163,7 +163,7 @@ class TrialProcessTest {
     assertThat(local80()).isEqualTo("port=8082");
     String others = rules();
 
-    Cmd.Result second = privport("apply", "--try", "5", "80:8081");
+    Cmd.Result second = privport("apply", "--backend", "nft", "--try", "5", "80:8081");
     assertThat(second.exitCode()).as("one trial of a table at a time").isEqualTo(3);
     assertThat(second.stderr()).contains("waiting for confirmation").hasLineCount(1);
 
@@ -192,7 +192,7 @@ class TrialProcessTest {
             "-")
         .orThrow();
     String before = rules();
-    Cmd.Result r = privport("apply", "--try", "5", "80:8081");
+    Cmd.Result r = privport("apply", "--backend", "nft", "--try", "5", "80:8081");
     assertThat(r.exitCode()).as(r.stdout()).isEqualTo(3);
     assertThat(r.stderr())
         .hasLineCount(1)
@@ -247,7 +247,7 @@ class TrialProcessTest {
     Files.write(garbage, "not an ELF file\n".repeat(200).getBytes(StandardCharsets.US_ASCII));
     List<String> broken = List.of("-Dprivport.libnftables=" + garbage);
     for (String command : List.of("status", "apply", "remove")) {
-      CliProcess.Running r = start(broken, command, "80:8080");
+      CliProcess.Running r = start(broken, command, "--backend", "nft", "80:8080");
       r.closeInput();
       Cmd.Result done = r.finish();
       assertThat(done.exitCode()).as(command + ": " + done.stderr()).isEqualTo(3);
@@ -283,7 +283,7 @@ class TrialProcessTest {
     Path truncated = state.resolve("libnftables.so.1");
     Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 4));
     List<String> broken = List.of("-Dprivport.libnftables=" + truncated);
-    CliProcess.Running r = start(broken, "status", "80:8080");
+    CliProcess.Running r = start(broken, "status", "--backend", "nft", "80:8080");
     r.closeInput();
     Cmd.Result done = r.finish();
     assertThat(done.exitCode()).as(done.stdout() + done.stderr()).isEqualTo(3);
@@ -320,7 +320,7 @@ class TrialProcessTest {
                 "mount -t tmpfs -o size=16k,mode=0700 tmpfs \"$0\""
                     + " && { dd if=/dev/zero of=\"$0/fill\" bs=4k 2>/dev/null; exec \"$@\"; }",
                 state.toString())
-            .runWithInput("yes\n", "apply", "--try", "5", "80:8081");
+            .runWithInput("yes\n", "apply", "--backend", "nft", "--try", "5", "80:8081");
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
     assertThat(r.stderr()).hasLineCount(1).contains("No space left on device");
     assertThat(rules()).isEqualTo(before);
@@ -343,7 +343,7 @@ class TrialProcessTest {
                 "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && cd /proc && exec \"$@\"",
                 "sh")
             .withJvmOptions("-Djava.io.tmpdir=/nonexistent")
-            .run("status", "80:8080");
+            .run("status", "--backend", "nft", "80:8080");
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
     assertThat(r.stderr())
         .hasLineCount(1)
@@ -370,7 +370,7 @@ class TrialProcessTest {
           cli()
               .wrappedBy("prlimit", "--nofile=" + limit + ":" + limit)
               .withClassPath(jar.toString())
-              .run("status", "80:8080");
+              .run("status", "--backend", "nft", "80:8080");
       if (r.exitCode() == 1 && r.stdout().contains("absent")) {
         continue;
       }

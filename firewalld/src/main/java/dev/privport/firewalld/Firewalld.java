@@ -1,5 +1,6 @@
 package dev.privport.firewalld;
 
+import dev.privport.core.RedirectPlan;
 import dev.privport.firewalld.FirewalldBus.ChainStruct;
 import dev.privport.firewalld.FirewalldBus.DirectSettings;
 import dev.privport.firewalld.FirewalldBus.RuleStruct;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -206,6 +208,28 @@ public final class Firewalld implements AutoCloseable {
       throw new FirewalldException(
           Reason.UNREACHABLE, "firewalld: interrupted connecting to " + busAddress, e);
     }
+  }
+
+  /**
+   * Puts {@code plan}'s direct rules ({@link FirewalldRenderer#renderDirect}) into firewalld, as
+   * {@link #apply(FirewalldDirectRules)} does.
+   */
+  public FirewalldChange apply(RedirectPlan plan) {
+    return apply(new FirewalldRenderer().renderDirect(plan));
+  }
+
+  /**
+   * Takes {@code plan}'s direct rules out of firewalld, as {@link #remove(FirewalldDirectRules)}.
+   */
+  public FirewalldChange remove(RedirectPlan plan) {
+    return remove(new FirewalldRenderer().renderDirect(plan));
+  }
+
+  /**
+   * {@code plan}'s direct rules in firewalld, as {@link #inspect(FirewalldDirectRules)} reads them.
+   */
+  public FirewalldDirectStatus inspect(RedirectPlan plan) {
+    return inspect(new FirewalldRenderer().renderDirect(plan));
   }
 
   /**
@@ -450,6 +474,53 @@ public final class Firewalld implements AutoCloseable {
     base.put("target", new Variant<>(spec.target().orElse(POLICY_TARGET)));
     base.put("priority", new Variant<>(spec.priority().orElse(POLICY_PRIORITY)));
     return base;
+  }
+
+  /**
+   * Reads which of a plan's direct rules firewalld holds, at runtime and permanently, and which
+   * rules carry the plan's comment ({@code privport-web: ...}) without being in it. Changes
+   * nothing; 3 D-Bus calls.
+   *
+   * @throws IllegalArgumentException as {@link #apply(FirewalldDirectRules)}
+   * @throws FirewalldException when firewalld cannot be asked
+   */
+  public synchronized FirewalldDirectStatus inspect(FirewalldDirectRules rules) {
+    DirectBatch want = DirectBatch.of(rules);
+    calls = 0;
+    requireRunning();
+    Set<DirectBatch.Rule> runtime = new LinkedHashSet<>(rules(call(direct::getAllRules)));
+    Set<DirectBatch.Rule> permanent =
+        new LinkedHashSet<>(rules(call(configDirect::getSettings).rules));
+    Set<String> tags = new HashSet<>();
+    for (DirectBatch.Rule r : want.rules()) {
+      comment(r).map(c -> c.substring(0, c.indexOf(": ") + 2)).ifPresent(tags::add);
+    }
+    List<FirewalldDirectStatus.Rule> mine = new ArrayList<>();
+    for (DirectBatch.Rule r : want.rules()) {
+      mine.add(
+          new FirewalldDirectStatus.Rule(r.toString(), runtime.contains(r), permanent.contains(r)));
+    }
+    Set<DirectBatch.Rule> others = new LinkedHashSet<>(runtime);
+    others.addAll(permanent);
+    List<FirewalldDirectStatus.Rule> extra = new ArrayList<>();
+    for (DirectBatch.Rule r : others) {
+      boolean tagged = comment(r).filter(c -> tags.stream().anyMatch(c::startsWith)).isPresent();
+      if (!want.rules().contains(r) && (tagged || want.owns(r))) {
+        extra.add(
+            new FirewalldDirectStatus.Rule(
+                r.toString(), runtime.contains(r), permanent.contains(r)));
+      }
+    }
+    return new FirewalldDirectStatus(mine, extra);
+  }
+
+  /** A rule's {@code --comment} when it has one of the {@code PLAN: ...} form. */
+  private static Optional<String> comment(DirectBatch.Rule r) {
+    int i = r.args().indexOf("--comment");
+    if (i < 0 || i + 1 >= r.args().size() || !r.args().get(i + 1).contains(": ")) {
+      return Optional.empty();
+    }
+    return Optional.of(r.args().get(i + 1));
   }
 
   // ---- direct rules ----

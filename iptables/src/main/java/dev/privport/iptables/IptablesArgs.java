@@ -1,18 +1,29 @@
 package dev.privport.iptables;
 
 import dev.privport.core.Family;
+import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * iptables argument building, shared by the iptables backend ({@link IptablesRenderer}) and
- * firewalld's direct rules, which carry iptables arguments: the built-in chain a scope's traffic
- * passes, the match that keeps a scope to its traffic, and one rule's match and target.
+ * iptables names and argument building, shared by the iptables backend ({@link IptablesRenderer})
+ * and firewalld's direct rules, which carry iptables arguments: the built-in chain a scope's
+ * traffic passes, the match that keeps a scope to its traffic, and one rule's match and target.
  */
 public final class IptablesArgs {
+  /** The table every rule lives in. */
+  public static final String TABLE = "nat";
+
   private IptablesArgs() {}
+
+  /** The plan's chain for {@code scope}: {@code PRIVPORT[-NAME]-IN} or {@code ...-LOCAL}. */
+  public static String chain(RedirectPlan plan, Scope scope) {
+    return plan.qualifiedName().toUpperCase(Locale.ROOT)
+        + (scope == Scope.INCOMING ? "-IN" : "-LOCAL");
+  }
 
   /** The built-in nat chain that {@code scope}'s traffic passes. */
   public static String builtinChain(Scope scope) {

@@ -16,7 +16,6 @@ import dev.privport.core.spi.Rendering;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -34,9 +33,6 @@ import java.util.regex.Pattern;
  * for apply and remove and {@code iptables-restore} files.
  */
 public final class IptablesRenderer implements PlanRenderer {
-  /** The table every rule lives in. */
-  public static final String TABLE = "nat";
-
   @Override
   public Backend backend() {
     return Backend.IPTABLES;
@@ -51,9 +47,9 @@ public final class IptablesRenderer implements PlanRenderer {
             .append(plan.qualifiedName())
             .append("\": iptables/ip6tables commands, rendered by privport.\n")
             .append("# Idempotent: run with sh -e as often as needed. Owns the nat chains ")
-            .append(chain(plan, Scope.INCOMING))
+            .append(IptablesArgs.chain(plan, Scope.INCOMING))
             .append(" and ")
-            .append(chain(plan, Scope.LOCAL))
+            .append(IptablesArgs.chain(plan, Scope.LOCAL))
             .append(".\n")
             .append(ConntrackCleanup.note(plan))
             // firewalld's plain --reload deletes chains added behind its back (measured with
@@ -146,7 +142,7 @@ public final class IptablesRenderer implements PlanRenderer {
     for (Flavour flavour : List.of(Flavour.LEGACY, Flavour.NFT)) {
       for (Family family : Family.values()) {
         for (Scope scope : Scope.values()) {
-          Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
+          Hook hook = new Hook(flavour, family, scope, IptablesArgs.chain(plan, scope));
           int status;
           try {
             status = runner.run(hook.exists()).exitStatus();
@@ -184,7 +180,7 @@ public final class IptablesRenderer implements PlanRenderer {
     for (Family family : Family.values()) {
       for (Scope scope : Scope.values()) {
         List<RedirectRule> rules = rules(plan, family, scope);
-        Hook hook = new Hook(flavour, family, scope, chain(plan, scope));
+        Hook hook = new Hook(flavour, family, scope, IptablesArgs.chain(plan, scope));
         List<Step> removal = hook.removal();
         remove.addAll(removal);
         unhook.add(removal.get(0));
@@ -204,12 +200,6 @@ public final class IptablesRenderer implements PlanRenderer {
         restoreFile(plan, Family.IPV6));
   }
 
-  /** The plan's chain for {@code scope}: {@code PRIVPORT[-NAME]-IN} or {@code ...-LOCAL}. */
-  public static String chain(RedirectPlan plan, Scope scope) {
-    return plan.qualifiedName().toUpperCase(Locale.ROOT)
-        + (scope == Scope.INCOMING ? "-IN" : "-LOCAL");
-  }
-
   /** The plan's rules for one family and scope, in rendering order. */
   static List<RedirectRule> rules(RedirectPlan plan, Family family, Scope scope) {
     return plan.rules().stream()
@@ -226,7 +216,7 @@ public final class IptablesRenderer implements PlanRenderer {
       if (rules.isEmpty()) {
         continue;
       }
-      String chain = chain(plan, scope);
+      String chain = IptablesArgs.chain(plan, scope);
       chains.append(':').append(chain).append(" - [0:0]\n");
       for (RedirectRule rule : rules) {
         body.append("-A ")
@@ -279,7 +269,8 @@ public final class IptablesRenderer implements PlanRenderer {
   /** One family's chain for one scope and its jump from the built-in chain. */
   private record Hook(Flavour flavour, Family family, Scope scope, String chain) {
     Command cmd(String... args) {
-      List<String> argv = new ArrayList<>(List.of(flavour.program(family), "-w", "-t", TABLE));
+      List<String> argv =
+          new ArrayList<>(List.of(flavour.program(family), "-w", "-t", IptablesArgs.TABLE));
       argv.addAll(List.of(args));
       return new Command(argv);
     }

@@ -39,7 +39,7 @@ class IptablesRendererTest {
   @Test
   void namedPlanChainsFitIptablesLimit() {
     RedirectPlan plan = RedirectPlan.builder().name("abcdefghijkl").tcp(80, 8080).build();
-    assertThat(IptablesRenderer.chain(plan, dev.privport.core.Scope.LOCAL))
+    assertThat(IptablesArgs.chain(plan, dev.privport.core.Scope.LOCAL))
         .isEqualTo("PRIVPORT-ABCDEFGHIJKL-LOCAL")
         .hasSizeLessThanOrEqualTo(28);
   }
