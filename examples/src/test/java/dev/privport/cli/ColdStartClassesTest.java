@@ -87,6 +87,71 @@ class ColdStartClassesTest {
                     || c.startsWith("org.freedesktop.dbus.")
                     || c.startsWith("dev.privport.daemon."))
         .isEmpty();
+    // A record's generated equals/hashCode is an invokedynamic bootstrap that spins method
+    // handles and classes at its first run; the records render hashes have their own.
+    assertThat(classes)
+        .as("a record's generated equals or hashCode ran")
+        .doesNotContain("java.lang.runtime.ObjectMethods");
+  }
+
+  @Test
+  void privportClassesConcatenateStringsWithoutInvokedynamic() throws Exception {
+    // -XDstringConcat=inline (the parent pom): each new shape of an indy concatenation spins
+    // method handles at its first run, a cost every short run paid again.
+    List<Path> roots = new ArrayList<>();
+    for (Class<?> c :
+        List.of(
+            Privport.class,
+            RedirectPlan.class,
+            dev.privport.nft.NftRenderer.class,
+            dev.privport.iptables.IptablesRenderer.class,
+            dev.privport.firewalld.FirewalldRenderer.class)) {
+      roots.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
+    }
+    byte[] indy = "makeConcatWithConstants".getBytes(StandardCharsets.US_ASCII);
+    List<String> offenders = new ArrayList<>();
+    int classes = 0;
+    for (Path root : roots) {
+      // A module's classes: a directory in the reactor build, else its jar.
+      if (Files.isDirectory(root)) {
+        try (Stream<Path> files = Files.walk(root)) {
+          for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+            classes++;
+            if (contains(Files.readAllBytes(f), indy)) {
+              offenders.add(root.relativize(f).toString());
+            }
+          }
+        }
+      } else {
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(root.toFile())) {
+          for (var e : java.util.Collections.list(jar.entries())) {
+            if (e.getName().endsWith(".class")) {
+              classes++;
+              try (var in = jar.getInputStream(e)) {
+                if (contains(in.readAllBytes(), indy)) {
+                  offenders.add(root.getFileName() + "!" + e.getName());
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(classes).isGreaterThan(100);
+    assertThat(offenders).as("classes with an invokedynamic string concatenation").isEmpty();
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   @Test
@@ -99,6 +164,9 @@ class ColdStartClassesTest {
       assertThat(ns.sh("nft", "list", "table", "inet", "privport")).contains("redirect to :8080");
       assertThat(classes).doesNotContainAnyElementsOf(otherCommands("apply"));
       assertThat(classes).filteredOn(c -> c.startsWith("org.freedesktop.dbus.")).isEmpty();
+      assertThat(classes)
+          .as("a record's generated equals or hashCode ran")
+          .doesNotContain("java.lang.runtime.ObjectMethods");
     }
   }
 }
