@@ -4,7 +4,7 @@ import static dev.privport.core.Checks.check;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.Sets;
-import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderers;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,7 +108,7 @@ public final class RedirectPlan {
    * privport-nft).
    */
   public String toNft() {
-    return PlanRenderers.render(BackendKind.NFT, this);
+    return PlanRenderers.render(Backend.NFT, this);
   }
 
   /**
@@ -116,12 +116,12 @@ public final class RedirectPlan {
    * privport-iptables).
    */
   public String toIptables() {
-    return PlanRenderers.render(BackendKind.IPTABLES, this);
+    return PlanRenderers.render(Backend.IPTABLES, this);
   }
 
   /** {@code firewall-cmd --direct} commands, one a line (module privport-firewalld). */
   public String toFirewalld() {
-    return PlanRenderers.render(BackendKind.FIREWALLD, this);
+    return PlanRenderers.render(Backend.FIREWALLD, this);
   }
 
   /** The lowest port any redirect listens on: the port a sysctl or capability remedy must cover. */
@@ -156,13 +156,7 @@ public final class RedirectPlan {
                   });
         }
         for (Family family : r.families()) {
-          claims[n++] =
-              iface << 35
-                  | (long) scope.ordinal() << 34
-                  | (long) r.protocol().ordinal() << 33
-                  | (long) r.fromPort() << 17
-                  | (long) family.ordinal() << 16
-                  | r.toPort();
+          claims[n++] = Claim.pack(iface, scope, r.protocol(), r.fromPort(), family, r.toPort());
         }
       }
     }
@@ -171,51 +165,115 @@ public final class RedirectPlan {
     int i = 0;
     while (i < n) {
       long claim = claims[i];
-      long sameClaim = claim >>> 16;
       int j = i + 1;
       while (j < n && claims[j] == claim) {
         j++; // identical claims fold into one
       }
-      if (j < n && claims[j] >>> 16 == sameClaim) {
+      if (j < n && Claim.samePortAndFamily(claims[j], claim)) {
         throw conflict(redirects, claim, claims[j]);
       }
       // The other family of the same (interface, scope, protocol, port), if claimed, is adjacent.
-      long portKey = claim >>> 17;
-      Set<Family> families = ((claim >>> 16) & 1) == 0 ? V4 : V6;
+      Set<Family> families = Claim.family(claim) == Family.IPV4 ? V4 : V6;
       int k = j;
       if (families == V4
           && k < n
-          && claims[k] >>> 17 == portKey
-          && (claims[k] & 0xFFFF) == (claim & 0xFFFF)) {
+          && Claim.samePort(claims[k], claim)
+          && Claim.toPort(claims[k]) == Claim.toPort(claim)) {
         families = BOTH;
         long other = claims[k];
         while (k < n && claims[k] == other) {
           k++;
         }
-        if (k < n && claims[k] >>> 16 == other >>> 16) {
+        if (k < n && Claim.samePortAndFamily(claims[k], other)) {
           throw conflict(redirects, other, claims[k]);
         }
       }
       rules.add(
           new RedirectRule(
-              Scope.values()[(int) ((claim >>> 34) & 1)],
-              ifaces.get((int) (claim >>> 35)),
-              Protocol.values()[(int) ((claim >>> 33) & 1)],
+              Claim.scope(claim),
+              ifaces.get(Claim.iface(claim)),
+              Claim.protocol(claim),
               families,
-              (int) ((claim >>> 17) & 0xFFFF),
-              (int) (claim & 0xFFFF)));
+              Claim.fromPort(claim),
+              Claim.toPort(claim)));
       i = k;
     }
     rules.sort(null);
     return ImmutableList.copyOf(rules);
   }
 
+  /**
+   * One claim packed into a long, most significant first, so that sorting claims groups them by
+   * interface, scope, protocol, port and family: bits 35.. the interface's index (0: any), 34 the
+   * scope, 33 the protocol, 17-32 the port listened on, 16 the family, 0-15 the target port.
+   */
+  private static final class Claim {
+    private static final int TO_SHIFT = 0;
+    private static final int FAMILY_SHIFT = 16;
+    private static final int FROM_SHIFT = 17;
+    private static final int PROTOCOL_SHIFT = 33;
+    private static final int SCOPE_SHIFT = 34;
+    private static final int IFACE_SHIFT = 35;
+    private static final long PORT_MASK = 0xFFFF;
+    private static final long BIT = 1;
+    // values() copies its array on every call; a claim is decoded for every redirect.
+    private static final Scope[] SCOPES = Scope.values();
+    private static final Protocol[] PROTOCOLS = Protocol.values();
+    private static final Family[] FAMILIES = Family.values();
+
+    private Claim() {}
+
+    static long pack(
+        long iface, Scope scope, Protocol protocol, int fromPort, Family family, int toPort) {
+      return iface << IFACE_SHIFT
+          | (long) scope.ordinal() << SCOPE_SHIFT
+          | (long) protocol.ordinal() << PROTOCOL_SHIFT
+          | (long) fromPort << FROM_SHIFT
+          | (long) family.ordinal() << FAMILY_SHIFT
+          | (long) toPort << TO_SHIFT;
+    }
+
+    static int iface(long claim) {
+      return (int) (claim >>> IFACE_SHIFT);
+    }
+
+    static Scope scope(long claim) {
+      return SCOPES[(int) ((claim >>> SCOPE_SHIFT) & BIT)];
+    }
+
+    static Protocol protocol(long claim) {
+      return PROTOCOLS[(int) ((claim >>> PROTOCOL_SHIFT) & BIT)];
+    }
+
+    static int fromPort(long claim) {
+      return (int) ((claim >>> FROM_SHIFT) & PORT_MASK);
+    }
+
+    static Family family(long claim) {
+      return FAMILIES[(int) ((claim >>> FAMILY_SHIFT) & BIT)];
+    }
+
+    static int toPort(long claim) {
+      return (int) ((claim >>> TO_SHIFT) & PORT_MASK);
+    }
+
+    /** Same interface, scope, protocol and port listened on; any family and target. */
+    static boolean samePort(long a, long b) {
+      return a >>> FROM_SHIFT == b >>> FROM_SHIFT;
+    }
+
+    /** Same interface, scope, protocol, port listened on and family; any target. */
+    static boolean samePortAndFamily(long a, long b) {
+      return a >>> FAMILY_SHIFT == b >>> FAMILY_SHIFT;
+    }
+  }
+
   /** The error for two claims of the same port with different targets, naming both redirects. */
   private static IllegalArgumentException conflict(List<Redirect> redirects, long a, long b) {
-    Scope scope = Scope.values()[(int) ((a >>> 34) & 1)];
-    Protocol protocol = Protocol.values()[(int) ((a >>> 33) & 1)];
-    Family family = Family.values()[(int) ((a >>> 16) & 1)];
-    int port = (int) ((a >>> 17) & 0xFFFF);
+    Scope scope = Claim.scope(a);
+    Protocol protocol = Claim.protocol(a);
+    Family family = Claim.family(a);
+    int port = Claim.fromPort(a);
     List<Redirect> claimants =
         redirects.stream()
             .filter(
@@ -224,7 +282,7 @@ public final class RedirectPlan {
                         && r.fromPort() == port
                         && r.scopes().contains(scope)
                         && r.families().contains(family)
-                        && (r.toPort() == (int) (a & 0xFFFF) || r.toPort() == (int) (b & 0xFFFF)))
+                        && (r.toPort() == Claim.toPort(a) || r.toPort() == Claim.toPort(b)))
             .toList();
     Redirect first = claimants.get(0);
     Redirect second =

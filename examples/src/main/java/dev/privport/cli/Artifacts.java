@@ -4,6 +4,7 @@ import dev.privport.core.ConfigFile;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Scope;
 import dev.privport.core.remedy.Remedies;
+import dev.privport.core.spi.Backend;
 import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.firewalld.HostAddresses;
 import dev.privport.iptables.IptablesRenderer;
@@ -36,47 +37,47 @@ final class Artifacts {
 
   /**
    * Whether {@code path} (relative, '/'-separated) is a file {@code plan} owns for {@code backend}
-   * (for {@link Backend#all}: for any backend), rendered now or not: files of the plan that it no
-   * longer renders are stale. Files of other plans and foreign files are never the plan's.
+   * (for {@code all}: for any backend), rendered now or not: files of the plan that it no longer
+   * renders are stale. Files of other plans and foreign files are never the plan's.
    */
-  static boolean owns(RedirectPlan plan, Backend backend, String path) {
+  static boolean owns(RedirectPlan plan, BackendSelection backend, String path) {
     return ownership(plan, backend).stream().anyMatch(p -> p.matcher(path).matches());
   }
 
   /** The directories (relative) where {@link #owns} may find files of {@code backend}. */
-  static List<String> directories(Backend backend) {
+  static List<String> directories(BackendSelection backend) {
     List<String> out = new ArrayList<>();
-    if (backend == Backend.nft || backend == Backend.all) {
+    if (backend.includes(Backend.NFT)) {
       out.add("nftables");
       out.add("systemd");
     }
-    if (backend == Backend.iptables || backend == Backend.all) {
+    if (backend.includes(Backend.IPTABLES)) {
       out.add("iptables");
     }
-    if (backend == Backend.firewalld || backend == Backend.all) {
+    if (backend.includes(Backend.FIREWALLD)) {
       out.add("firewalld");
       out.add("firewalld/policies");
     }
-    if ((backend == Backend.redir || backend == Backend.all) && !out.contains("systemd")) {
+    if (backend.includes(Backend.REDIR) && !out.contains("systemd")) {
       out.add("systemd");
     }
-    if (backend == Backend.sysctl || backend == Backend.all) {
+    if (backend.includes(Backend.UNPRIVILEGED_PORT_START)) {
       out.add("sysctl.d");
     }
     return out;
   }
 
-  private static List<Pattern> ownership(RedirectPlan plan, Backend backend) {
+  private static List<Pattern> ownership(RedirectPlan plan, BackendSelection backend) {
     String q = Pattern.quote(plan.qualifiedName());
     List<String> out = new ArrayList<>();
-    if (backend == Backend.nft || backend == Backend.all) {
+    if (backend.includes(Backend.NFT)) {
       out.add("nftables/" + q + "\\.nft");
       out.add("systemd/" + q + "\\.service");
     }
-    if (backend == Backend.iptables || backend == Backend.all) {
+    if (backend.includes(Backend.IPTABLES)) {
       out.add("iptables/" + q + "\\.(sh|rules\\.v4|rules\\.v6)");
     }
-    if (backend == Backend.firewalld || backend == Backend.all) {
+    if (backend.includes(Backend.FIREWALLD)) {
       out.add("firewalld/" + q + "\\.direct\\.xml");
       for (Scope scope : Scope.values()) {
         out.add(
@@ -85,10 +86,10 @@ final class Artifacts {
                 + "\\.xml");
       }
     }
-    if (backend == Backend.redir || backend == Backend.all) {
+    if (backend.includes(Backend.REDIR)) {
       out.add("systemd/" + q + "-redir-[0-9]+\\.service");
     }
-    if (backend == Backend.sysctl || backend == Backend.all) {
+    if (backend.includes(Backend.UNPRIVILEGED_PORT_START)) {
       out.add("sysctl.d/" + Pattern.quote(SYSCTL_PREFIX + plan.qualifiedName() + SYSCTL_SUFFIX));
     }
     return out.stream().map(Pattern::compile).toList();
@@ -98,26 +99,29 @@ final class Artifacts {
   private static final String SYSCTL_SUFFIX = "-unprivileged-port-start.conf";
 
   /**
-   * The artifacts of {@code backend}; for {@link Backend#all}, of every backend that can express
-   * the plan ({@code skipped} collects why the others were left out).
+   * The artifacts of {@code backend}; for {@code all}, of every backend that can express the plan
+   * ({@code skipped} collects why the others were left out).
    */
   static List<Artifact> render(
-      RedirectPlan plan, Backend backend, Optional<HostAddresses> hosts, List<String> skipped) {
+      RedirectPlan plan,
+      BackendSelection backend,
+      Optional<HostAddresses> hosts,
+      List<String> skipped) {
     List<Artifact> out = new ArrayList<>();
     String q = plan.qualifiedName();
-    if (backend == Backend.nft || backend == Backend.all) {
+    if (backend.includes(Backend.NFT)) {
       out.add(new Artifact("nftables/" + q + ".nft", new NftRenderer().render(plan)));
       // The unit that loads that file from /etc/privport at boot and after nftables reloads.
       out.add(file("systemd/", NftServiceUnit.of(plan).unit()));
     }
-    if (backend == Backend.iptables || backend == Backend.all) {
+    if (backend.includes(Backend.IPTABLES)) {
       IptablesRenderer renderer = new IptablesRenderer();
       IptablesRendering r = renderer.renderAll(plan);
       out.add(new Artifact("iptables/" + q + ".sh", renderer.render(plan)));
       r.restoreIpv4().ifPresent(f -> out.add(new Artifact("iptables/" + q + ".rules.v4", f)));
       r.restoreIpv6().ifPresent(f -> out.add(new Artifact("iptables/" + q + ".rules.v6", f)));
     }
-    if (backend == Backend.firewalld || backend == Backend.all) {
+    if (backend.includes(Backend.FIREWALLD)) {
       FirewalldRenderer renderer = new FirewalldRenderer();
       // Per plan: firewalld reads one direct.xml, so a host with one plan installs it as
       // /etc/firewalld/direct.xml; a host with several uses the firewall-cmd calls instead.
@@ -131,24 +135,24 @@ final class Artifacts {
               .policyFiles()
               .forEach(f -> out.add(file("firewalld/policies/", f)));
         } catch (IllegalArgumentException e) {
-          if (backend != Backend.all) {
+          if (!backend.isAll()) {
             throw e;
           }
           skipped.add("firewalld policies: " + e.getMessage());
         }
       }
     }
-    if (backend == Backend.redir || backend == Backend.all) {
+    if (backend.includes(Backend.REDIR)) {
       try {
         Remedies.redir(plan).files().forEach(f -> out.add(file("systemd/", f)));
       } catch (IllegalArgumentException e) {
-        if (backend != Backend.all) {
+        if (!backend.isAll()) {
           throw e;
         }
         skipped.add("redir: " + e.getMessage());
       }
     }
-    if (backend == Backend.sysctl || backend == Backend.all) {
+    if (backend.includes(Backend.UNPRIVILEGED_PORT_START)) {
       if (plan.lowestFromPort() <= Remedies.DEFAULT_UNPRIVILEGED_PORT_START) {
         // One sysctl for the host: named after the plan so that plans never share the file.
         Remedies.unprivilegedPortStart(plan)
@@ -158,7 +162,7 @@ final class Artifacts {
                     out.add(
                         new Artifact(
                             "sysctl.d/" + SYSCTL_PREFIX + q + SYSCTL_SUFFIX, f.content())));
-      } else if (backend == Backend.sysctl) {
+      } else if (!backend.isAll()) {
         throw new IllegalArgumentException(
             "sysctl: every port of the plan is already unprivileged (>= 1024)");
       }
@@ -168,20 +172,25 @@ final class Artifacts {
 
   /** What {@code render} prints without {@code --out}. */
   static String stdout(
-      RedirectPlan plan, Backend backend, Optional<HostAddresses> hosts, List<String> skipped) {
-    switch (backend) {
-      case nft -> {
-        return plan.toNft();
-      }
-      case iptables -> {
-        return plan.toIptables();
-      }
-      case firewalld -> {
-        if (hosts.isEmpty()) {
-          return plan.toFirewalld();
+      RedirectPlan plan,
+      BackendSelection backend,
+      Optional<HostAddresses> hosts,
+      List<String> skipped) {
+    if (backend.only().isPresent()) {
+      switch (backend.only().get()) {
+        case NFT -> {
+          return plan.toNft();
         }
+        case IPTABLES -> {
+          return plan.toIptables();
+        }
+        case FIREWALLD -> {
+          if (hosts.isEmpty()) {
+            return plan.toFirewalld();
+          }
+        }
+        default -> {}
       }
-      default -> {}
     }
     List<Artifact> artifacts = render(plan, backend, hosts, skipped);
     StringBuilder out = new StringBuilder();

@@ -57,8 +57,10 @@ final class CheckCommand implements Callable<Integer> {
       names = "--backend",
       paramLabel = "BACKEND",
       defaultValue = "all",
+      converter = BackendSelection.Converter.class,
+      completionCandidates = BackendSelection.Names.class,
       description = "nft, iptables, firewalld, redir, sysctl or all (default: ${DEFAULT-VALUE})")
-  Backend backend;
+  BackendSelection backend;
 
   @Option(names = "--host-address", paramLabel = "ADDR", description = "as for render")
   List<String> hostAddresses = new ArrayList<>();
@@ -218,7 +220,7 @@ final class CheckCommand implements Callable<Integer> {
     root.addProperty("schema", SCHEMA);
     root.addProperty("plan", p.qualifiedName());
     root.addProperty("directory", dir.toString());
-    root.addProperty("backend", backend.name());
+    root.addProperty("backend", backend.cliName());
     root.addProperty("fresh", results.stream().allMatch(r -> r.status() == Status.FRESH));
     JsonObject counts = new JsonObject();
     for (Status s : Status.values()) {

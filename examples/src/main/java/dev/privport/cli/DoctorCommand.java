@@ -184,12 +184,12 @@ final class DoctorCommand implements Callable<Integer> {
       JsonObject o = new JsonObject();
       o.addProperty("port", a.port());
       o.addProperty("protocol", a.protocol().keyword());
-      o.addProperty("recommended", kind(a.recommended().kind()));
+      o.addProperty("recommended", a.recommended().label().toLowerCase(Locale.ROOT));
       o.addProperty("reason", a.recommended().reason());
       JsonArray options = new JsonArray();
       for (Advice.Option opt : a.options()) {
         JsonObject x = new JsonObject();
-        x.addProperty("kind", kind(opt.kind()));
+        x.addProperty("kind", opt.label().toLowerCase(Locale.ROOT));
         x.addProperty("applicable", opt.applicable());
         x.addProperty("reason", opt.reason());
         options.add(x);
@@ -199,10 +199,6 @@ final class DoctorCommand implements Callable<Integer> {
     }
     root.add("ports", ports);
     return root;
-  }
-
-  private static String kind(Advice.Kind kind) {
-    return kind.name().toLowerCase(Locale.ROOT);
   }
 
   private static JsonArray strings(List<String> values) {

@@ -33,8 +33,10 @@ final class RenderCommand implements Callable<Integer> {
       names = "--backend",
       paramLabel = "BACKEND",
       defaultValue = "nft",
+      converter = BackendSelection.Converter.class,
+      completionCandidates = BackendSelection.Names.class,
       description = "nft, iptables, firewalld, redir, sysctl or all (default: ${DEFAULT-VALUE})")
-  Backend backend;
+  BackendSelection backend;
 
   @Option(
       names = "--out",

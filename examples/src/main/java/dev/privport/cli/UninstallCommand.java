@@ -2,6 +2,7 @@ package dev.privport.cli;
 
 import dev.privport.core.Checks;
 import dev.privport.core.RedirectPlan;
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.NftServiceUnit;
 import dev.privport.nft.Nftables;
 import java.io.PrintWriter;
@@ -61,7 +62,7 @@ final class UninstallCommand implements Callable<Integer> {
     }
     if (installer.isSystemRoot()) {
       // Also when the unit was never started, or the plan was applied by hand.
-      try (Nftables nft = Nftables.open()) {
+      try (LibnftablesExecutor nft = Nftables.open()) {
         nft.run("table inet " + q + "\ndelete table inet " + q + "\n");
       }
       out.println("removed: table inet " + q);

@@ -1,5 +1,6 @@
 package dev.privport.daemon;
 
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.Nftables;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,7 +66,7 @@ public record Daemon(Path socket, Path policyFile, Path stateDir, UserDatabase u
               t.setDaemon(true);
               return t;
             });
-    try (Nftables nft = Nftables.open()) {
+    try (LibnftablesExecutor nft = Nftables.open()) {
       Delegation delegation = new Delegation(policy, Ruleset.of(nft), state, users, log);
       log.accept(
           "started at "

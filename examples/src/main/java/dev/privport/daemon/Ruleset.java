@@ -1,7 +1,7 @@
 package dev.privport.daemon;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.nft.Nftables;
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.PlanStatus;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -22,7 +22,7 @@ public interface Ruleset {
   List<String> privportTables();
 
   /** The ruleset of the namespace {@code nft} was opened in. */
-  static Ruleset of(Nftables nft) {
+  static Ruleset of(LibnftablesExecutor nft) {
     Pattern table = Pattern.compile("(?m)^table inet (privport[^\\s{]*)");
     return new Ruleset() {
       @Override

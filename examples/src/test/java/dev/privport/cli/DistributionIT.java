@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.collect.MoreCollectors;
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.TempDirs;
+import dev.privport.testkit.traffic.Echo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +34,7 @@ class DistributionIT {
   private Path tmp;
   private Path home;
 
-  /** A finished process. */
-  record Run(int exitCode, String stdout, String stderr) {}
-
-  private static Run run(Map<String, String> env, List<String> argv) throws Exception {
+  private static Cmd.Result run(Map<String, String> env, List<String> argv) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().putAll(env);
     Process p = pb.start();
@@ -45,13 +43,13 @@ class DistributionIT {
     var err = Cmd.drain(p.getErrorStream());
     try {
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished: " + argv).isTrue();
-      return new Run(p.exitValue(), out.join(), err.join());
+      return new Cmd.Result(argv, p.exitValue(), out.join(), err.join());
     } finally {
       p.destroyForcibly();
     }
   }
 
-  private Run privport(Map<String, String> env, String... args) throws Exception {
+  private Cmd.Result privport(Map<String, String> env, String... args) throws Exception {
     List<String> argv = new ArrayList<>(List.of(home.resolve("bin/privport").toString()));
     argv.addAll(List.of(args));
     return run(env, argv);
@@ -77,9 +75,7 @@ class DistributionIT {
 
   @AfterAll
   void delete() {
-    if (tmp != null) {
-      Cmd.run("rm", "-rf", "--", tmp.toString());
-    }
+    TempDirs.delete(tmp);
   }
 
   @Test
@@ -99,7 +95,7 @@ class DistributionIT {
   @Test
   void theLauncherRendersAndMakesItsClassDataArchiveOnce() throws Exception {
     Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString());
-    Run first = privport(env, "render", "80:8080");
+    Cmd.Result first = privport(env, "render", "80:8080");
     assertThat(first.exitCode()).as(first.stderr()).isZero();
     assertThat(first.stdout()).isEqualTo(RedirectPlan.of(80, 8080).toNft());
     assertThat(first.stderr()).isEmpty();
@@ -108,7 +104,7 @@ class DistributionIT {
 
     // The second run maps picocli's classes (Java 5 class files, which JDK 17 archives only in a
     // static archive) and privport's from it.
-    Run logged =
+    Cmd.Result logged =
         privport(
             Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("cl.log")),
             "render",
@@ -122,7 +118,7 @@ class DistributionIT {
     assertThat(picocli).singleElement().asString().contains("shared objects file");
 
     // Without the archive (turned off): the same output, classes from the jar.
-    Run off =
+    Cmd.Result off =
         privport(
             Map.of(
                 "PRIVPORT_CDS",
@@ -137,13 +133,13 @@ class DistributionIT {
 
     // Unpacked where the path has a space: JDK 17 cannot match an archive there, so none is made.
     Path spaced = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("with space"));
-    Run there =
+    Cmd.Result there =
         run(Map.of(), List.of(spaced.resolve("bin/privport").toString(), "render", "80:8080"));
     assertThat(there.exitCode()).as(there.stderr()).isZero();
     assertThat(there.stdout()).isEqualTo(first.stdout());
     assertThat(jsa(spaced.resolve("lib"))).isEmpty();
 
-    Run bad = privport(Map.of(), "render", "80:99999");
+    Cmd.Result bad = privport(Map.of(), "render", "80:99999");
     assertThat(bad.exitCode()).isEqualTo(2);
     assertThat(bad.stderr()).isEqualTo("privport: toPort must be a port in 1..65535, got 99999\n");
   }
@@ -183,11 +179,12 @@ class DistributionIT {
   void theLauncherWorksThroughALinkAndRefusesAnOldOrMissingJava() throws Exception {
     Path bin = Files.createDirectories(tmp.resolve("links"));
     Files.createSymbolicLink(bin.resolve("pp"), home.resolve("bin/privport"));
-    Run linked = run(Map.of(), List.of(bin.resolve("pp").toString(), "--version"));
+    Cmd.Result linked = run(Map.of(), List.of(bin.resolve("pp").toString(), "--version"));
     assertThat(linked.exitCode()).as(linked.stderr()).isZero();
     assertThat(linked.stdout()).startsWith("privport ");
 
-    Run noJavaHome = privport(Map.of("JAVA_HOME", tmp.resolve("nojava").toString()), "--version");
+    Cmd.Result noJavaHome =
+        privport(Map.of("JAVA_HOME", tmp.resolve("nojava").toString()), "--version");
     assertThat(noJavaHome.exitCode()).isEqualTo(3);
     assertThat(noJavaHome.stderr()).contains("has no bin/java");
 
@@ -197,7 +194,7 @@ class DistributionIT {
     Files.writeString(old.resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
     Files.writeString(old.resolve("bin/java"), "#!/bin/sh\nexit 99\n");
     old.resolve("bin/java").toFile().setExecutable(true);
-    Run tooOld = privport(Map.of("JAVA_HOME", old.toString()), "--version");
+    Cmd.Result tooOld = privport(Map.of("JAVA_HOME", old.toString()), "--version");
     assertThat(tooOld.exitCode()).isEqualTo(3);
     assertThat(tooOld.stderr()).contains("Java 17 or later is needed").contains("11.0.2");
 
@@ -229,7 +226,7 @@ class DistributionIT {
             + " && echo \"words: ${COMPREPLY[*]}\""
             + " && COMP_WORDS=(privport install --no-) COMP_CWORD=2 && _complete_privport"
             + " && echo \"options: ${COMPREPLY[*]}\"";
-    Run r = run(Map.of(), List.of("bash", "-c", bash));
+    Cmd.Result r = run(Map.of(), List.of("bash", "-c", bash));
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout())
         .contains("-F _complete_privport privport")
@@ -251,7 +248,7 @@ class DistributionIT {
     }
     assertThat(pages).isEqualTo(expected);
     for (String page : pages) {
-      Run r =
+      Cmd.Result r =
           run(
               Map.of("MANWIDTH", "80", "MAN_KEEP_FORMATTING", "0", "LC_ALL", "C"),
               List.of("man", "--warnings", "-l", man1.resolve(page).toString()));
@@ -274,7 +271,7 @@ class DistributionIT {
       List<String> prefix = List.of("ip", "netns", "exec", ns.name());
       List<String> apply = new ArrayList<>(prefix);
       apply.addAll(List.of(home.resolve("bin/privport").toString(), "apply", "80:8080"));
-      Run r = run(Map.of(), apply);
+      Cmd.Result r = run(Map.of(), apply);
       assertThat(r.exitCode()).as(r.stderr()).isZero();
       assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=8080");
       List<String> remove = new ArrayList<>(prefix);

@@ -6,11 +6,11 @@ import dev.privport.core.Command;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
 import dev.privport.iptables.IptablesRenderer;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.FirewalldDaemon;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Lab;
+import dev.privport.testkit.fixtures.FirewalldDaemon;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.nft.NftServiceUnit;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
-import dev.privport.testkit.UnitFiles;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.UnitFiles;
+import dev.privport.testkit.traffic.Echo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -179,7 +179,8 @@ class InstallCommandTest {
   void aFullDiskChangesNothingAndNamesTheFile() throws IOException {
     Kernel.requireRoot();
     Kernel.requireCommand("mount", "umount");
-    dev.privport.testkit.Cmd.run("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", root.toString())
+    dev.privport.testkit.process.Cmd.run(
+            "mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", root.toString())
         .orThrow();
     try {
       assertThat(run("install", "--root", root.toString(), "80:8080")).isZero();
@@ -192,7 +193,7 @@ class InstallCommandTest {
           .contains("cannot write " + rules("privport"), "No space left on device");
       assertThat(tree(root)).as("the old files, no temporary ones").isEqualTo(before);
     } finally {
-      dev.privport.testkit.Cmd.run("umount", root.toString()).orThrow();
+      dev.privport.testkit.process.Cmd.run("umount", root.toString()).orThrow();
     }
   }
 

@@ -2,19 +2,14 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.CliProcess;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.TempDirs;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,34 +45,20 @@ class LocaleProcessTest {
   }
 
   @BeforeEach
-  void empty() throws IOException {
+  void empty() {
     ns.sh("nft", "flush", "ruleset");
-    Fixtures.forgetFlows(ns);
-    state =
-        Files.createTempDirectory(
-            "fixes-state",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Flows.forget(ns);
+    state = TempDirs.create("fixes-state");
   }
 
   @AfterEach
-  void clean() throws IOException {
-    try (Stream<Path> files = Files.walk(state)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(f);
-      }
-    }
+  void clean() {
+    TempDirs.delete(state);
   }
 
   /** Runs privport in the namespace with the locale given as {@code -Duser.*} options. */
-  private CliProcessTest.Run privport(String locale, String... args) {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    argv.add("-Dprivport.state.dir=" + state);
-    argv.addAll(List.of(locale.split(" ")));
-    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Privport.class.getName()));
-    argv.addAll(List.of(args));
-    Cmd.Result r = Cmd.run(argv, "");
-    return new CliProcessTest.Run(r.exitCode(), r.stdout(), r.stderr());
+  private Cmd.Result privport(String locale, String... args) {
+    return CliProcess.java().in(ns).stateIn(state).withJvmOptions(locale.split(" ")).run(args);
   }
 
   private String local80() {
@@ -97,18 +78,18 @@ class LocaleProcessTest {
   void applyStatusAndRemoveWorkUnderALocaleWithOtherDigits(String locale) {
     assertThat(local80()).as("no redirect yet").isEqualTo("port=80");
 
-    CliProcessTest.Run apply = privport(locale, "apply", "80:8080");
+    Cmd.Result apply = privport(locale, "apply", "80:8080");
     assertThat(apply.exitCode()).as(apply.stdout() + apply.stderr()).isZero();
     assertThat(tablePresent()).isTrue();
     assertThat(local80()).as("redirected by the kernel").isEqualTo("port=8080");
 
-    CliProcessTest.Run status = privport(locale, "status", "80:8080");
+    Cmd.Result status = privport(locale, "status", "80:8080");
     assertThat(status.exitCode()).as(status.stdout() + status.stderr()).isZero();
 
-    CliProcessTest.Run remove = privport(locale, "remove", "80:8080");
+    Cmd.Result remove = privport(locale, "remove", "80:8080");
     assertThat(remove.exitCode()).as(remove.stdout() + remove.stderr()).isZero();
     assertThat(tablePresent()).isFalse();
-    Fixtures.forgetFlows(ns);
+    Flows.forget(ns);
     assertThat(local80()).as("no redirect left").isEqualTo("port=80");
   }
 }

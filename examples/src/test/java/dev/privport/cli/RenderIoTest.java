@@ -2,8 +2,8 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.process.Cmd;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -7,10 +7,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.privport.nft.StateDirectory;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.TempDirs;
+import dev.privport.testkit.traffic.Echo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -68,7 +68,7 @@ class StatusCommandTest {
       } else {
         System.setProperty(StateDirectory.PROPERTY, stateProperty);
       }
-      Cmd.run("rm", "-rf", "--", stateDir.toString());
+      TempDirs.delete(stateDir);
     }
   }
 

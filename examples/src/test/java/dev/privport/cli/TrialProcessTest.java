@@ -2,23 +2,21 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.CliProcess;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.TempDirs;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -40,98 +38,22 @@ class TrialProcessTest {
   private Netns ns;
   private Echo.Servers listeners;
   private Path state;
-  private final List<Process> started = new ArrayList<>();
+  private final List<CliProcess.Running> started = new ArrayList<>();
 
-  /** A privport process still running, its output collected as it comes. */
-  static final class Running {
-    final Process process;
-    private final StringBuffer out = new StringBuffer();
-    private final StringBuffer err = new StringBuffer();
-    private final Thread outReader;
-    private final Thread errReader;
-
-    Running(Process process) {
-      this.process = process;
-      this.outReader = pump(process.getInputStream(), out);
-      this.errReader = pump(process.getErrorStream(), err);
-    }
-
-    private static Thread pump(InputStream in, StringBuffer into) {
-      Thread t =
-          new Thread(
-              () -> {
-                byte[] buf = new byte[4096];
-                try (in) {
-                  int n;
-                  while ((n = in.read(buf)) > 0) {
-                    into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                  }
-                } catch (IOException e) {
-                  // the process is gone
-                }
-              });
-      t.setDaemon(true);
-      t.start();
-      return t;
-    }
-
-    /** Waits (bounded) until stdout satisfies {@code condition}. */
-    void awaitOutput(Predicate<String> condition, String what) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!condition.test(out.toString())) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          throw new AssertionError(
-              "privport never printed " + what + "; stdout: " + out + " stderr: " + err);
-        }
-        Thread.sleep(20);
-      }
-    }
-
-    void type(String line) throws IOException {
-      OutputStream stdin = process.getOutputStream();
-      stdin.write(line.getBytes(StandardCharsets.UTF_8));
-      stdin.flush();
-    }
-
-    CliProcessTest.Run finish() throws InterruptedException {
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("privport did not finish; stdout: " + out + " stderr: " + err);
-      }
-      outReader.join(10_000);
-      errReader.join(10_000);
-      return new CliProcessTest.Run(process.exitValue(), out.toString(), err.toString());
-    }
+  /** privport in the test's namespace, its state in the test's own directory. */
+  private CliProcess cli() {
+    return CliProcess.java().in(ns).stateIn(state);
   }
 
-  private List<String> argv(List<String> jvmOptions, String... args) {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-    argv.addAll(java(jvmOptions, args));
-    return argv;
-  }
-
-  /** The privport JVM's own argv. */
-  private List<String> java(List<String> jvmOptions, String... args) {
-    List<String> argv = new ArrayList<>();
-    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    argv.add("-Dprivport.state.dir=" + state);
-    argv.addAll(jvmOptions);
-    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Privport.class.getName()));
-    argv.addAll(List.of(args));
-    return argv;
-  }
-
-  private Running start(List<String> jvmOptions, String... args) throws IOException {
-    Process p = new ProcessBuilder(argv(jvmOptions, args)).start();
-    started.add(p);
-    return new Running(p);
+  private CliProcess.Running start(List<String> jvmOptions, String... args) {
+    CliProcess.Running r = cli().withJvmOptions(jvmOptions).start(args);
+    started.add(r);
+    return r;
   }
 
   /** Runs privport to its end with stdin closed. */
-  private CliProcessTest.Run privport(String... args) throws Exception {
-    Running r = start(List.of(), args);
-    r.process.getOutputStream().close();
-    return r.finish();
+  private Cmd.Result privport(String... args) {
+    return cli().run(args);
   }
 
   @BeforeAll
@@ -151,25 +73,15 @@ class TrialProcessTest {
   @BeforeEach
   void empty() throws IOException {
     ns.sh("nft", "flush", "ruleset");
-    Fixtures.forgetFlows(ns);
-    state =
-        Files.createTempDirectory(
-            "nfttrial-state",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Flows.forget(ns);
+    state = TempDirs.create("nfttrial-state");
   }
 
   @AfterEach
-  void killAndClean() throws IOException {
-    for (Process p : started) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-    }
+  void killAndClean() {
+    started.forEach(CliProcess.Running::close);
     started.clear();
-    try (Stream<Path> files = Files.walk(state)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(f);
-      }
-    }
+    TempDirs.delete(state);
   }
 
   private String local80() {
@@ -188,8 +100,8 @@ class TrialProcessTest {
   }
 
   /** Starts {@code apply --try 60 80:TO} and waits until it asks for confirmation. */
-  private Running trial(String to) throws Exception {
-    Running t = start(List.of(), "apply", "--try", "60", "80:" + to);
+  private CliProcess.Running trial(String to) throws Exception {
+    CliProcess.Running t = start(List.of(), "apply", "--try", "60", "80:" + to);
     t.awaitOutput(o -> o.contains("Type 'yes'"), "its confirmation prompt");
     return t;
   }
@@ -199,10 +111,10 @@ class TrialProcessTest {
   void aSignalWhileWaitingRollsBackAndExitsWithTheDocumentedCode(String signal) throws Exception {
     assertThat(privport("apply", "80:8080").exitCode()).isZero();
     String before = rules();
-    Running t = trial("8081");
+    CliProcess.Running t = trial("8081");
     assertThat(local80()).as("the trial's plan is live").isEqualTo("port=8081");
-    Cmd.run("kill", "-s", signal, Long.toString(t.process.pid())).orThrow();
-    CliProcessTest.Run r = t.finish();
+    Cmd.run("kill", "-s", signal, Long.toString(t.pid())).orThrow();
+    Cmd.Result r = t.finish();
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(Privport.INTERRUPTED);
     assertThat(r.stdout()).contains("SIG" + signal).contains("rolled back");
     assertThat(rules()).isEqualTo(before);
@@ -214,16 +126,16 @@ class TrialProcessTest {
   void afterKill9TheNextCallRollsTheTrialBack() throws Exception {
     assertThat(privport("apply", "80:8080").exitCode()).isZero();
     String before = rules();
-    Running t = trial("8081");
-    Cmd.run("kill", "-9", Long.toString(t.process.pid())).orThrow();
+    CliProcess.Running t = trial("8081");
+    Cmd.run("kill", "-9", Long.toString(t.pid())).orThrow();
     t.finish();
     assertThat(local80()).as("nobody rolled it back yet").isEqualTo("port=8081");
     assertThat(stateFiles()).as("the saved previous state").isNotEmpty();
 
-    CliProcessTest.Run status = privport("status", "80:8080");
+    Cmd.Result status = privport("status", "80:8080");
     assertThat(status.stderr())
         .contains("rolled back an unconfirmed trial")
-        .contains("process " + t.process.pid());
+        .contains("process " + t.pid());
     assertThat(status.exitCode()).as(status.stdout()).isZero();
     assertThat(rules()).isEqualTo(before);
     assertThat(local80()).isEqualTo("port=8080");
@@ -232,10 +144,10 @@ class TrialProcessTest {
 
   @Test
   void afterKill9OfATrialOnAnEmptyTableTheNextApplyRemovesTheTrialsTableFirst() throws Exception {
-    Running t = trial("8081");
-    Cmd.run("kill", "-9", Long.toString(t.process.pid())).orThrow();
+    CliProcess.Running t = trial("8081");
+    Cmd.run("kill", "-9", Long.toString(t.pid())).orThrow();
     t.finish();
-    CliProcessTest.Run remove = privport("remove", "80:8081");
+    Cmd.Result remove = privport("remove", "80:8081");
     assertThat(remove.exitCode()).as(remove.stderr()).isZero();
     assertThat(remove.stderr()).contains("rolled back an unconfirmed trial");
     assertThat(ns.sh("nft", "list", "tables")).doesNotContain("privport");
@@ -245,18 +157,18 @@ class TrialProcessTest {
   @Test
   void aRollbackLeavesAnApplyAnotherProcessMadeDuringTheTrial() throws Exception {
     assertThat(privport("apply", "80:8080").exitCode()).isZero();
-    Running t = trial("8081");
-    CliProcessTest.Run other = privport("apply", "80:8082");
+    CliProcess.Running t = trial("8081");
+    Cmd.Result other = privport("apply", "80:8082");
     assertThat(other.exitCode()).as(other.stderr()).isZero();
     assertThat(local80()).isEqualTo("port=8082");
     String others = rules();
 
-    CliProcessTest.Run second = privport("apply", "--try", "5", "80:8081");
+    Cmd.Result second = privport("apply", "--try", "5", "80:8081");
     assertThat(second.exitCode()).as("one trial of a table at a time").isEqualTo(3);
     assertThat(second.stderr()).contains("waiting for confirmation").hasLineCount(1);
 
     t.type("no\n");
-    CliProcessTest.Run r = t.finish();
+    Cmd.Result r = t.finish();
     assertThat(r.exitCode()).as(r.stderr()).isEqualTo(Privport.ROLLED_BACK);
     assertThat(r.stdout()).contains("changed since the trial applied it").contains("left as it is");
     assertThat(rules()).isEqualTo(others);
@@ -280,7 +192,7 @@ class TrialProcessTest {
             "-")
         .orThrow();
     String before = rules();
-    CliProcessTest.Run r = privport("apply", "--try", "5", "80:8081");
+    Cmd.Result r = privport("apply", "--try", "5", "80:8081");
     assertThat(r.exitCode()).as(r.stdout()).isEqualTo(3);
     assertThat(r.stderr())
         .hasLineCount(1)
@@ -294,7 +206,7 @@ class TrialProcessTest {
 
   @Test
   void theSavedStateIsOwnerOnly() throws Exception {
-    Running t = trial("8081");
+    CliProcess.Running t = trial("8081");
     List<String> files = stateFiles();
     assertThat(files).isNotEmpty();
     for (String f : files) {
@@ -311,9 +223,9 @@ class TrialProcessTest {
   @Test
   void withoutAWritableTempDirectoryApplyStatusAndRemoveWork() throws Exception {
     List<String> noTmp = List.of("-Djava.io.tmpdir=/nonexistent");
-    Running absent = start(noTmp, "status", "80:8080");
-    absent.process.getOutputStream().close();
-    CliProcessTest.Run a = absent.finish();
+    CliProcess.Running absent = start(noTmp, "status", "80:8080");
+    absent.closeInput();
+    Cmd.Result a = absent.finish();
     assertThat(a.exitCode()).as(a.stderr()).isEqualTo(1);
     assertThat(a.stdout()).contains("table inet privport: absent");
     for (String[] args :
@@ -321,9 +233,9 @@ class TrialProcessTest {
             new String[] {"apply", "80:8080"},
             new String[] {"status", "80:8080"},
             new String[] {"remove", "80:8080"})) {
-      Running r = start(noTmp, args);
-      r.process.getOutputStream().close();
-      CliProcessTest.Run done = r.finish();
+      CliProcess.Running r = start(noTmp, args);
+      r.closeInput();
+      Cmd.Result done = r.finish();
       assertThat(done.exitCode()).as(String.join(" ", args) + ": " + done.stderr()).isZero();
     }
     assertThat(local80()).isEqualTo("port=80");
@@ -335,9 +247,9 @@ class TrialProcessTest {
     Files.write(garbage, "not an ELF file\n".repeat(200).getBytes(StandardCharsets.US_ASCII));
     List<String> broken = List.of("-Dprivport.libnftables=" + garbage);
     for (String command : List.of("status", "apply", "remove")) {
-      Running r = start(broken, command, "80:8080");
-      r.process.getOutputStream().close();
-      CliProcessTest.Run done = r.finish();
+      CliProcess.Running r = start(broken, command, "80:8080");
+      r.closeInput();
+      Cmd.Result done = r.finish();
       assertThat(done.exitCode()).as(command + ": " + done.stderr()).isEqualTo(3);
       assertThat(done.stderr())
           .as(command)
@@ -347,9 +259,9 @@ class TrialProcessTest {
           .doesNotContain("apt-get install")
           .doesNotContain("Exception");
     }
-    Running doctor = start(broken, "doctor", "80:8080");
-    doctor.process.getOutputStream().close();
-    CliProcessTest.Run d = doctor.finish();
+    CliProcess.Running doctor = start(broken, "doctor", "80:8080");
+    doctor.closeInput();
+    Cmd.Result d = doctor.finish();
     assertThat(d.exitCode()).as(d.stderr()).isZero();
     assertThat(d.stdout()).contains("libnftables=no (").doesNotContain("libnftables=yes");
   }
@@ -371,23 +283,23 @@ class TrialProcessTest {
     Path truncated = state.resolve("libnftables.so.1");
     Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 4));
     List<String> broken = List.of("-Dprivport.libnftables=" + truncated);
-    Running r = start(broken, "status", "80:8080");
-    r.process.getOutputStream().close();
-    CliProcessTest.Run done = r.finish();
+    CliProcess.Running r = start(broken, "status", "80:8080");
+    r.closeInput();
+    Cmd.Result done = r.finish();
     assertThat(done.exitCode()).as(done.stdout() + done.stderr()).isEqualTo(3);
     assertThat(done.stderr())
         .hasLineCount(1)
         .contains(truncated + " exists but cannot be loaded (truncated: ");
-    Running doctor = start(broken, "doctor", "80:8080");
-    doctor.process.getOutputStream().close();
-    CliProcessTest.Run d = doctor.finish();
+    CliProcess.Running doctor = start(broken, "doctor", "80:8080");
+    doctor.closeInput();
+    Cmd.Result d = doctor.finish();
     assertThat(d.exitCode()).as(d.stderr()).isZero();
     assertThat(d.stdout()).contains("libnftables=no (").contains("truncated");
   }
 
   @Test
   void doctorReportsAWorkingLibraryAsLoadable() throws Exception {
-    CliProcessTest.Run d = privport("doctor", "80:8080");
+    Cmd.Result d = privport("doctor", "80:8080");
     assertThat(d.exitCode()).as(d.stderr()).isZero();
     assertThat(d.stdout()).contains("libnftables=yes");
   }
@@ -398,22 +310,17 @@ class TrialProcessTest {
     assertThat(privport("apply", "80:8080").exitCode()).isZero();
     String before = rules();
     // A private mount namespace where the state directory is a full 16 KiB tmpfs.
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                ns.name(),
+    Cmd.Result r =
+        cli()
+            .wrappedBy(
                 "unshare",
                 "-m",
                 "sh",
                 "-c",
                 "mount -t tmpfs -o size=16k,mode=0700 tmpfs \"$0\""
                     + " && { dd if=/dev/zero of=\"$0/fill\" bs=4k 2>/dev/null; exec \"$@\"; }",
-                state.toString()));
-    argv.addAll(java(List.of(), "apply", "--try", "5", "80:8081"));
-    Cmd.Result r = Cmd.run(argv, "yes\n");
+                state.toString())
+            .runWithInput("yes\n", "apply", "--try", "5", "80:8081");
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
     assertThat(r.stderr()).hasLineCount(1).contains("No space left on device");
     assertThat(rules()).isEqualTo(before);
@@ -426,21 +333,17 @@ class TrialProcessTest {
     // A private mount namespace: /tmp read-only (a bind mount, so a build or class path that lives
     // under /tmp stays readable), java.io.tmpdir missing, and the current directory /proc, so jffi
     // finds nowhere to unpack its native stub.
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                ns.name(),
+    Cmd.Result r =
+        cli()
+            .wrappedBy(
                 "unshare",
                 "-m",
                 "sh",
                 "-c",
                 "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && cd /proc && exec \"$@\"",
-                "sh"));
-    argv.addAll(java(List.of("-Djava.io.tmpdir=/nonexistent"), "status", "80:8080"));
-    Cmd.Result r = Cmd.run(argv, "");
+                "sh")
+            .withJvmOptions("-Djava.io.tmpdir=/nonexistent")
+            .run("status", "80:8080");
     assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(3);
     assertThat(r.stderr())
         .hasLineCount(1)
@@ -463,18 +366,11 @@ class TrialProcessTest {
     packClassPath(jar);
     int failures = 0;
     for (int limit = 6; limit <= 20; limit++) {
-      List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-      argv.addAll(List.of("prlimit", "--nofile=" + limit + ":" + limit));
-      argv.addAll(
-          List.of(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-Dprivport.state.dir=" + state,
-              "-cp",
-              jar.toString(),
-              Privport.class.getName(),
-              "status",
-              "80:8080"));
-      Cmd.Result r = Cmd.run(argv, "");
+      Cmd.Result r =
+          cli()
+              .wrappedBy("prlimit", "--nofile=" + limit + ":" + limit)
+              .withClassPath(jar.toString())
+              .run("status", "80:8080");
       if (r.exitCode() == 1 && r.stdout().contains("absent")) {
         continue;
       }

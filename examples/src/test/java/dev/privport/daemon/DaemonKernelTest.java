@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.privport.core.RedirectPlan;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.StateDirectory;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.CliProcess;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.TempDirs;
+import dev.privport.testkit.traffic.Echo;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -90,15 +92,11 @@ class DaemonKernelTest {
   }
 
   @AfterAll
-  void stop() throws IOException {
+  void stop() {
     if (ns != null) {
       ns.close();
     }
-    if (home != null) {
-      try (Stream<Path> files = Files.walk(home)) {
-        files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-      }
-    }
+    TempDirs.delete(home);
   }
 
   @Test
@@ -196,12 +194,12 @@ class DaemonKernelTest {
         .contains("uid 65533: table inet privport-u65533: present")
         .contains("uid 65534: table inet privport-u65534: present");
     // PRIVPORT_SOCKET instead of --socket.
-    List<String> viaEnv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-    viaEnv.addAll(List.of("setpriv", "--reuid=" + ALICE, "--regid=" + ALICE, "--clear-groups"));
-    viaEnv.addAll(List.of("env", "PRIVPORT_SOCKET=" + socket));
-    viaEnv.addAll(java());
-    viaEnv.addAll(List.of("dev.privport.cli.Privport", "status"));
-    Cmd.Result env = Cmd.run(viaEnv, null);
+    Cmd.Result env =
+        cli()
+            .in(ns)
+            .wrappedBy(setpriv(ALICE))
+            .wrappedBy("env", "PRIVPORT_SOCKET=" + socket)
+            .run("status");
     assertThat(env.exitCode()).as(env.stderr()).isZero();
     assertThat(env.stdout()).startsWith("table inet privport-u65534: present\n");
     ns.sh("nft", "flush", "chain", "inet", "privport-u65533", "local");
@@ -349,13 +347,11 @@ class DaemonKernelTest {
       await(() -> Files.exists(activated), "the activation socket");
       // systemd creates it with SocketMode=0666 (see Units); systemd-socket-activate does not.
       Files.setPosixFilePermissions(activated, PosixFilePermissions.fromString("rw-rw-rw-"));
-      List<String> client = new ArrayList<>(List.of("ip", "netns", "exec", other.name()));
-      client.addAll(List.of("setpriv", "--reuid=" + ALICE, "--regid=" + ALICE, "--clear-groups"));
-      client.addAll(java());
-      client.addAll(
-          List.of(
-              "dev.privport.cli.Privport", "apply", "--socket", activated.toString(), "80:8080"));
-      Cmd.Result r = Cmd.run(client, null);
+      Cmd.Result r =
+          cli()
+              .in(other)
+              .wrappedBy(setpriv(ALICE))
+              .run("apply", "--socket", activated.toString(), "80:8080");
       assertThat(r.exitCode()).as(r.stderr() + Files.readString(activationLog)).isZero();
       assertThat(other.sh("nft", "list", "tables")).contains("table inet privport-u65534");
       assertThat(Files.readString(activationLog))
@@ -403,11 +399,9 @@ class DaemonKernelTest {
   }
 
   private List<String> daemonArgv(Path policyFile, Path socketPath, Path stateDir) {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-    argv.addAll(java());
-    argv.addAll(
-        List.of(
-            "dev.privport.cli.Privport",
+    return cli()
+        .in(ns)
+        .argv(
             "daemon",
             "--socket",
             socketPath.toString(),
@@ -418,41 +412,38 @@ class DaemonKernelTest {
             "--passwd-file",
             passwd.toString(),
             "--group-file",
-            group.toString()));
-    return argv;
+            group.toString());
   }
 
-  private List<String> java() {
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1",
-        "-XX:-UsePerfData",
+  /** privport's JVM, quick to start, its executor's lock in a directory of the test's own. */
+  private CliProcess cli() {
+    return CliProcess.java()
+        .withJvmOptions("-XX:TieredStopAtLevel=1", "-XX:-UsePerfData")
         // the executor's lock in a directory of the test's own, never the host's /run/privport
-        "-D" + StateDirectory.PROPERTY + "=" + home.resolve("nft-state"),
-        "-cp",
-        classpath);
+        .withJvmOptions("-D" + StateDirectory.PROPERTY + "=" + home.resolve("nft-state"))
+        .withClassPath(classpath);
+  }
+
+  /** The wrapper that runs the rest as {@code uid}, with no supplementary groups. */
+  private static List<String> setpriv(int uid) {
+    return List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups");
   }
 
   private List<String> asUser(int uid, String mainClass, String... args) {
-    List<String> argv =
-        new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
-    argv.addAll(java());
-    argv.add(mainClass);
-    argv.addAll(List.of(args));
+    List<String> argv = new ArrayList<>(setpriv(uid));
+    argv.addAll(cli().javaArgv(mainClass, args));
     return argv;
   }
 
   /** Runs privport as {@code uid} (0: root) in the namespace, against the test's daemon. */
   private Cmd.Result client(int uid, String... args) {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+    CliProcess cli = cli().in(ns);
     if (uid != 0) {
-      argv.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+      cli = cli.wrappedBy(setpriv(uid));
     }
-    argv.addAll(java());
-    argv.add("dev.privport.cli.Privport");
-    argv.addAll(List.of(args));
+    List<String> argv = new ArrayList<>(List.of(args));
     argv.addAll(List.of("--socket", socket.toString()));
-    return Cmd.run(argv, null);
+    return cli.run(argv.toArray(String[]::new));
   }
 
   private String local(int port) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.core.Redirect;
-import dev.privport.testkit.Kernel;
+import dev.privport.testkit.lab.Kernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.cli.Privport;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.process.Cmd;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

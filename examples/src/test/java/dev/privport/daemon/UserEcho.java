@@ -1,6 +1,6 @@
 package dev.privport.daemon;
 
-import dev.privport.testkit.Echo;
+import dev.privport.testkit.traffic.Echo;
 
 /**
  * A service as an unprivileged user runs it: TCP and UDP listeners answering {@code port=N}, until

@@ -3,8 +3,8 @@ package dev.privport.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

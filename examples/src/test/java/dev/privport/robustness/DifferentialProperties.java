@@ -10,11 +10,12 @@ import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.iptables.IptablesRenderer;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.FirewalldDaemon;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Lab;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.fixtures.FirewalldDaemon;
+import dev.privport.testkit.fixtures.IptablesFixtures;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,14 +97,14 @@ class DifferentialProperties {
   @AfterTry
   void reset() throws Exception {
     nftLab.host.sh("nft", "flush", "ruleset");
-    Fixtures.emptyNat(iptablesLab.host);
+    IptablesFixtures.emptyNat(iptablesLab.host);
     Files.deleteIfExists(firewalld.configDir().resolve("direct.xml"));
     firewalld.cmd("--reload").orThrow();
     openFirewalld();
     // The labs live across tries: without this, a UDP probe whose random source port repeats one
     // of an earlier try's would follow the earlier plan's tracked flow.
     for (Lab lab : List.of(nftLab, iptablesLab, firewalldLab)) {
-      Fixtures.forgetFlows(lab.host);
+      Flows.forget(lab.host);
     }
   }
 

@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.core.RedirectPlan;
 import dev.privport.iptables.IptablesRenderer;
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.NftRenderer;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.NftablesException;
 import dev.privport.nft.StateDirectory;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.fixtures.IptablesFixtures;
+import dev.privport.testkit.fixtures.NftFixtures;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,10 +41,10 @@ class FailurePathProperties {
   static final int TRIES = 50;
   private static Netns nftNs;
   private static Netns iptablesNs;
-  private static Nftables nft;
+  private static LibnftablesExecutor nft;
   private static Path stateDir;
 
-  static final String FOREIGN_NFT = Fixtures.FOREIGN_NFT;
+  static final String FOREIGN_NFT = NftFixtures.FOREIGN_TABLES;
 
   @BeforeContainer
   static void start() throws IOException {
@@ -58,7 +60,7 @@ class FailurePathProperties {
     if (nft != null) nft.close();
     if (nftNs != null) nftNs.close();
     if (iptablesNs != null) iptablesNs.close();
-    if (stateDir != null) Cmd.run("rm", "-rf", "--", stateDir.toString());
+    TempDirs.delete(stateDir);
   }
 
   @Provide
@@ -112,19 +114,19 @@ class FailurePathProperties {
 
   @Property(tries = TRIES)
   void foreignIptablesChainsSurviveApplyAndUndo(@ForAll("plans") RedirectPlan plan) {
-    Fixtures.emptyNat(iptablesNs);
+    IptablesFixtures.emptyNat(iptablesNs);
     for (String tool : List.of("iptables", "ip6tables")) {
       iptablesNs.sh(
           tool, "-w", "-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "ACCEPT");
     }
-    Fixtures.foreignIptables(iptablesNs);
-    String before = Fixtures.natState(iptablesNs);
+    IptablesFixtures.foreignChains(iptablesNs);
+    String before = IptablesFixtures.natState(iptablesNs);
     var rendering = new IptablesRenderer().renderAll(plan);
     rendering.executeApply(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
-    assertThat(withoutPrivport(Fixtures.natState(iptablesNs))).isEqualTo(before);
-    assertThat(Fixtures.natState(iptablesNs)).contains("PRIVPORT");
+    assertThat(withoutPrivport(IptablesFixtures.natState(iptablesNs))).isEqualTo(before);
+    assertThat(IptablesFixtures.natState(iptablesNs)).contains("PRIVPORT");
     rendering.executeUndo(c -> iptablesNs.exec(c.argv().toArray(String[]::new)).exitCode());
-    assertThat(Fixtures.natState(iptablesNs)).isEqualTo(before);
+    assertThat(IptablesFixtures.natState(iptablesNs)).isEqualTo(before);
   }
 
   private static String withoutPrivport(String state) {

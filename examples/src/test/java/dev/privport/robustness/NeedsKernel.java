@@ -1,6 +1,6 @@
 package dev.privport.robustness;
 
-import dev.privport.testkit.Kernel;
+import dev.privport.testkit.lab.Kernel;
 import java.util.List;
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.SkipExecutionHook;

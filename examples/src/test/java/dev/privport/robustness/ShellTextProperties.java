@@ -8,7 +8,7 @@ import dev.privport.core.Step;
 import dev.privport.firewalld.FirewalldDirectRules;
 import dev.privport.firewalld.FirewalldRenderer;
 import dev.privport.iptables.IptablesRenderer;
-import dev.privport.testkit.Cmd;
+import dev.privport.testkit.process.Cmd;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitrary;

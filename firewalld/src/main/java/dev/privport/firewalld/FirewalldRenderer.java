@@ -9,7 +9,7 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import dev.privport.core.Step;
-import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.iptables.IptablesRenderer;
 import java.util.ArrayList;
@@ -42,8 +42,8 @@ public final class FirewalldRenderer implements PlanRenderer {
   private static final String TABLE = "nat";
 
   @Override
-  public BackendKind kind() {
-    return BackendKind.FIREWALLD;
+  public Backend backend() {
+    return Backend.FIREWALLD;
   }
 
   /** The runtime direct-rule calls, one {@code firewall-cmd --direct --add-rule} a line. */

@@ -9,8 +9,8 @@ import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
 import dev.privport.firewalld.FirewalldException.Reason;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Lab;
+import dev.privport.testkit.fixtures.IptablesFixtures;
+import dev.privport.testkit.lab.Lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,25 +108,25 @@ class FirewalldExecutorKernelTest {
       firewalld.cmd(permanent(FOREIGN_DIRECT)).orThrow();
       firewalld.cmd("--permanent", "--zone", "public", "--add-port=9998/tcp").orThrow();
       runner().run(Command.of("firewall-cmd", "--reload"));
-      String before = Fixtures.natState(lab.host);
+      String before = IptablesFixtures.natState(lab.host);
       String permanentBefore = firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout();
       assertThat(before).contains("--dport 9999");
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
 
       assertThat(reopened(executor.apply(FIREWALLD.renderDirect(plan))).changed()).isTrue();
-      String once = Fixtures.natState(lab.host);
+      String once = IptablesFixtures.natState(lab.host);
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
       assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=8080");
 
       FirewalldChange again = executor.apply(FIREWALLD.renderDirect(plan));
       assertThat(again.changed()).as("applying twice").isFalse();
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(once);
       assertThat(fromClient("tcp", Lab.HOST_V4, 81))
           .as("no reload: probe port open")
           .isEqualTo("port=81");
 
       assertThat(reopened(executor.remove(FIREWALLD.renderDirect(plan))).changed()).isTrue();
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
       assertThat(firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout())
           .isEqualTo(permanentBefore);
       assertThat(firewalld.cmd("--permanent", "--zone", "public", "--list-ports").stdout())
@@ -244,7 +244,7 @@ class FirewalldExecutorKernelTest {
     void aRuleFirewalldRejectsLeavesNothingHalfApplied() {
       firewalld.cmd(permanent(FOREIGN_DIRECT)).orThrow();
       runner().run(Command.of("firewall-cmd", "--reload"));
-      String before = Fixtures.natState(lab.host);
+      String before = IptablesFixtures.natState(lab.host);
       String permanentBefore = firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout();
       FirewalldDirectRules good = FIREWALLD.renderDirect(RedirectPlan.of(80, 8080));
       List<Command> adds = new ArrayList<>(good.runtimeAdd());
@@ -280,7 +280,7 @@ class FirewalldExecutorKernelTest {
               });
       assertThat(state()).isEqualTo("running");
       reopened(new FirewalldChange(true, 0));
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
       assertThat(firewalld.cmd("--permanent", "--direct", "--get-all-rules").stdout())
           .isEqualTo(permanentBefore);
       assertThat(fromClient("tcp", Lab.HOST_V4, 80)).isEqualTo("port=80");

@@ -6,12 +6,12 @@ import dev.privport.core.Command;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.FirewalldDaemon;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Lab;
-import dev.privport.testkit.RedirectContract;
+import dev.privport.testkit.contract.RedirectContract;
+import dev.privport.testkit.fixtures.FirewalldDaemon;
+import dev.privport.testkit.fixtures.IptablesFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.process.Cmd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -171,19 +171,19 @@ class FirewalldKernelTest {
 
     @Test
     void applyingTwiceAddsNothingAndRemovalRestoresThePreviousState() {
-      String before = Fixtures.natState(lab.host);
+      String before = IptablesFixtures.natState(lab.host);
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
       apply(plan);
-      String once = Fixtures.natState(lab.host);
+      String once = IptablesFixtures.natState(lab.host);
       List<String> first = FIREWALLD.renderDirect(plan).runtimeAdd().get(0).argv();
       Cmd.Result again = firewalld.cmd(first.subList(1, first.size()).toArray(String[]::new));
       assertThat(again.exitCode()).isZero();
       assertThat(again.stderr()).contains("ALREADY_ENABLED");
       apply(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(once);
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
       remove(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
     }
 
     /**

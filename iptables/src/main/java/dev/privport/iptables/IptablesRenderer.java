@@ -7,7 +7,7 @@ import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import dev.privport.core.Step;
-import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -33,8 +33,8 @@ public final class IptablesRenderer implements PlanRenderer {
   public static final String TABLE = "nat";
 
   @Override
-  public BackendKind kind() {
-    return BackendKind.IPTABLES;
+  public Backend backend() {
+    return Backend.IPTABLES;
   }
 
   /** The apply commands, one guarded command a line, for {@code sh -e}. */

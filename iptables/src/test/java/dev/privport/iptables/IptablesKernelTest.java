@@ -7,11 +7,12 @@ import dev.privport.core.Family;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Step;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Lab;
-import dev.privport.testkit.Netns;
-import dev.privport.testkit.RedirectContract;
+import dev.privport.testkit.contract.RedirectContract;
+import dev.privport.testkit.fixtures.IptablesFixtures;
+import dev.privport.testkit.fixtures.PlanFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.lab.Netns;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,7 @@ class IptablesKernelTest {
 
     @Override
     protected void reset() {
-      Fixtures.emptyNat(lab.host);
+      IptablesFixtures.emptyNat(lab.host);
     }
   }
 
@@ -55,15 +56,15 @@ class IptablesKernelTest {
 
     @Test
     void applyTwiceKeepsOneCopyAndUndoRestoresForeignRulesExactly() {
-      Fixtures.foreignIptables(
+      IptablesFixtures.foreignChains(
           lab.host); // a pre-existing foreign chain, rule and jump, shaped like Docker's
-      String before = Fixtures.natState(lab.host);
+      String before = IptablesFixtures.natState(lab.host);
 
       RedirectPlan plan = RedirectPlan.builder().tcp(80, 8080).udp(514, 5514).build();
       apply(plan);
-      String once = Fixtures.natState(lab.host);
+      String once = IptablesFixtures.natState(lab.host);
       apply(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(once);
       assertThat(once.split("\n"))
           .filteredOn(l -> l.contains("-j PRIVPORT-IN"))
           .hasSize(2); // one per family
@@ -71,9 +72,9 @@ class IptablesKernelTest {
       assertThat(once.split("\n")).filteredOn(l -> l.contains("--to-ports 8080")).hasSize(4);
 
       remove(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
       remove(plan);
-      assertThat(Fixtures.natState(lab.host)).isEqualTo(before);
+      assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(before);
     }
 
     @Test
@@ -109,7 +110,7 @@ class IptablesKernelTest {
     void reApplyingASmallerPlanRemovesWhatItNoLongerNeeds() {
       apply(RedirectPlan.builder().tcp(80, 8080).add(Redirect.tcp(81, 8081).localOnly()).build());
       apply(RedirectPlan.of(Redirect.tcp(80, 8080).incomingOnly().ipv4Only()));
-      String state = Fixtures.natState(lab.host);
+      String state = IptablesFixtures.natState(lab.host);
       assertThat(state).contains("-A PRIVPORT-IN").doesNotContain("PRIVPORT-LOCAL");
       assertThat(fromHost("tcp", "127.0.0.1", 81)).isEqualTo("port=81");
       assertThat(fromClient("tcp", "2001:db8:1::1", 80)).isEqualTo("port=80");
@@ -127,7 +128,7 @@ class IptablesKernelTest {
       for (int i = 0; i < 2; i++) {
         lab.host.execWithInput(plan.toIptables(), "sh", "-e").orThrow();
       }
-      assertThat(Fixtures.natState(lab.host).split("\n"))
+      assertThat(IptablesFixtures.natState(lab.host).split("\n"))
           .filteredOn(l -> l.contains("-j PRIVPORT-WEB-IN"))
           .hasSize(2);
       assertThat(fromClient("tcp", "192.0.2.1", 80)).isEqualTo("port=8080");
@@ -149,7 +150,7 @@ class IptablesKernelTest {
 
     @Test
     void everyRestoreFilePassesTheTestModeAndLoadingTwiceKeepsOneCopy() {
-      for (RedirectPlan plan : Fixtures.plansOfEveryShape()) {
+      for (RedirectPlan plan : PlanFixtures.ofEveryShape()) {
         IptablesRendering r = IPTABLES.renderAll(plan);
         for (Family family : Family.values()) {
           String file = (family == Family.IPV4 ? r.restoreIpv4() : r.restoreIpv6()).orElseThrow();
@@ -158,9 +159,9 @@ class IptablesKernelTest {
           assertThat(check.exitCode()).as(tool + " --test: " + check.stderr()).isZero();
         }
         apply(plan);
-        String once = Fixtures.natState(lab.host);
+        String once = IptablesFixtures.natState(lab.host);
         apply(plan);
-        assertThat(Fixtures.natState(lab.host)).isEqualTo(once);
+        assertThat(IptablesFixtures.natState(lab.host)).isEqualTo(once);
         remove(plan);
       }
     }

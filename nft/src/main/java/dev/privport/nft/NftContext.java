@@ -49,12 +49,27 @@ final class NftContext implements AutoCloseable {
 
   private final LibNftables lib;
   private final String namespace;
+  private final NftGeneration kernel;
   private Pointer ctx;
 
-  private NftContext(LibNftables lib, Pointer ctx, String namespace) {
+  private NftContext(LibNftables lib, Pointer ctx, String namespace, NftGeneration kernel) {
     this.lib = lib;
     this.ctx = ctx;
     this.namespace = namespace;
+    this.kernel = kernel;
+  }
+
+  /**
+   * The ruleset generation of the context's namespace ({@link NftGeneration}), or empty when it
+   * cannot be read.
+   */
+  java.util.OptionalLong generation() {
+    return kernel == null ? java.util.OptionalLong.empty() : kernel.generation();
+  }
+
+  /** Whether {@code table inet NAME} exists in the context's namespace, or empty if unknown. */
+  java.util.Optional<Boolean> tableExists(String name) {
+    return kernel == null ? java.util.Optional.empty() : kernel.tableExists(name);
   }
 
   /**
@@ -94,7 +109,8 @@ final class NftContext implements AutoCloseable {
         throw new NftablesException(
             NftablesException.Reason.REJECTED, "libnftables cannot buffer its output");
       }
-      return new NftContext(lib, ctx, currentNamespace());
+      // Opened on this thread, so it asks about the same namespace as the context acts on.
+      return new NftContext(lib, ctx, currentNamespace(), NftGeneration.open());
     } finally {
       LOCK.unlock();
     }
@@ -394,6 +410,9 @@ final class NftContext implements AutoCloseable {
       if (ctx != null) {
         lib.nft_ctx_free(ctx);
         ctx = null;
+        if (kernel != null) {
+          kernel.close();
+        }
       }
     } finally {
       LOCK.unlock();

@@ -1,16 +1,20 @@
 package dev.privport.nft;
 
 import dev.privport.core.ConntrackCleanup;
+import dev.privport.core.Family;
+import dev.privport.core.Protocol;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
-import dev.privport.core.spi.BackendKind;
+import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Renders a {@link RedirectPlan} as an nft script for {@code nft -f}.
@@ -47,8 +51,8 @@ public final class NftRenderer implements PlanRenderer {
   public static final int MAP_THRESHOLD = 8;
 
   @Override
-  public BackendKind kind() {
-    return BackendKind.NFT;
+  public Backend backend() {
+    return Backend.NFT;
   }
 
   /** The plan's table name (its family is always {@code inet}). */
@@ -131,22 +135,20 @@ public final class NftRenderer implements PlanRenderer {
           + (h.singleFamily() ? "_" + h.family().keyword() : "")
           + h.inputInterface().map(i -> "_via_" + i.replace("+", "/all")).orElse("");
     }
+  }
 
-    boolean sameGroup(RedirectRule r) {
-      RedirectRule h = head();
-      return r.scope() == h.scope()
-          && r.protocol() == h.protocol()
-          && r.families().equals(h.families())
-          && r.inputInterface().equals(h.inputInterface());
+  /** What rules must share to share one map rule. */
+  private record GroupKey(
+      Scope scope, Optional<String> inputInterface, Protocol protocol, Set<Family> families) {
+    static GroupKey of(RedirectRule r) {
+      return new GroupKey(r.scope(), r.inputInterface(), r.protocol(), r.families());
     }
   }
 
   static List<Group> groups(List<RedirectRule> rules) {
-    Map<String, List<RedirectRule>> byKey = new LinkedHashMap<>();
+    Map<GroupKey, List<RedirectRule>> byKey = new LinkedHashMap<>();
     for (RedirectRule r : rules) {
-      String key =
-          r.scope() + "|" + r.inputInterface().orElse("") + "|" + r.protocol() + "|" + r.families();
-      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+      byKey.computeIfAbsent(GroupKey.of(r), k -> new ArrayList<>()).add(r);
     }
     return byKey.values().stream().map(Group::new).toList();
   }

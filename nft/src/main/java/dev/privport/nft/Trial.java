@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * A plan applied on trial ({@link Nftables#begin}): live now, kept only if {@link #confirm()}ed,
- * otherwise {@link #rollback()} puts back what the trial replaced.
+ * otherwise {@link #rollback()} puts back what the trial replaced. The same for both executors:
+ * {@link Nftables#fake()} keeps the previous state in memory.
  *
  * <pre>{@code
  * Trial trial = nft.begin(plan);
@@ -28,27 +29,22 @@ public final class Trial {
    */
   public record Rollback(boolean restored, String message) {}
 
-  private final Nftables nft;
+  /** How the executor that began the trial ends it. */
+  interface Ending {
+    void confirm();
+
+    Rollback rollback();
+  }
+
   private final RedirectPlan plan;
-  private final String fileName;
-  private final SavedTrial saved;
-  private final StateDirectory.Owner owner;
   private final Optional<String> recovered;
+  private final Ending ending;
   private boolean ended;
 
-  Trial(
-      Nftables nft,
-      RedirectPlan plan,
-      String fileName,
-      SavedTrial saved,
-      StateDirectory.Owner owner,
-      Optional<String> recovered) {
-    this.nft = nft;
+  Trial(RedirectPlan plan, Optional<String> recovered, Ending ending) {
     this.plan = plan;
-    this.fileName = fileName;
-    this.saved = saved;
-    this.owner = owner;
     this.recovered = recovered;
+    this.ending = ending;
   }
 
   /** The plan on trial. */
@@ -64,7 +60,7 @@ public final class Trial {
   /** Keeps the plan and forgets the saved previous state. */
   public synchronized void confirm() {
     end();
-    nft.confirm(this, owner);
+    ending.confirm();
   }
 
   /**
@@ -76,7 +72,7 @@ public final class Trial {
    */
   public synchronized Rollback rollback() {
     end();
-    return nft.rollback(this, owner);
+    return ending.rollback();
   }
 
   private void end() {
@@ -86,11 +82,45 @@ public final class Trial {
     ended = true;
   }
 
-  String fileName() {
-    return fileName;
+  /** Whether it was confirmed or rolled back (or a rollback was attempted). */
+  synchronized boolean ended() {
+    return ended;
   }
 
-  SavedTrial saved() {
-    return saved;
+  // ---- the texts both executors use, so that their messages agree ----
+
+  static String pending(String table, String byProcess) {
+    return "table inet "
+        + table
+        + ": a trial"
+        + byProcess
+        + " is waiting for confirmation; confirm it or let it roll back first";
+  }
+
+  static Rollback restored(String table, boolean existedBefore) {
+    return new Rollback(
+        true,
+        existedBefore
+            ? "table inet " + table + " is back to its state before the trial"
+            : "table inet " + table + " is removed again: it did not exist before the trial");
+  }
+
+  static Rollback superseded(String table) {
+    return new Rollback(
+        false,
+        "table inet "
+            + table
+            + " changed since the trial applied it (another process applied or removed it): left as it is");
+  }
+
+  static String recoveredText(String table, long pid, Rollback undone) {
+    return (undone.restored()
+            ? "rolled back an unconfirmed trial of table inet "
+            : "found an unconfirmed trial of table inet ")
+        + table
+        + " left by process "
+        + pid
+        + ", which ended without confirming it: "
+        + undone.message();
   }
 }

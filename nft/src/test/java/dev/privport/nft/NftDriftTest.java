@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ class NftDriftTest {
       "fib daddr type local tcp dport 80 counter redirect to :8080 comment \"tcp 80 -> 8080\"";
 
   private Netns ns;
-  private Nftables nft;
+  private LibnftablesExecutor nft;
   private Path stateDir;
 
   @BeforeAll
@@ -63,7 +63,7 @@ class NftDriftTest {
       if (nft != null) nft.close();
     } finally {
       if (ns != null) ns.close();
-      if (stateDir != null) Cmd.run("rm", "-rf", "--", stateDir.toString());
+      TempDirs.delete(stateDir);
     }
   }
 

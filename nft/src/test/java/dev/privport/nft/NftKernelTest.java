@@ -3,9 +3,9 @@ package dev.privport.nft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.RedirectContract;
+import dev.privport.testkit.contract.RedirectContract;
+import dev.privport.testkit.fixtures.NftFixtures;
+import dev.privport.testkit.lab.Kernel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +41,7 @@ class NftKernelTest extends RedirectContract {
 
   @Test
   void applyTwiceEqualsOnceAndRemovalLeavesForeignTablesByteIdentical() {
-    load(Fixtures.FOREIGN_NFT);
+    load(NftFixtures.FOREIGN_TABLES);
     String before = lab.host.sh("nft", "list", "ruleset");
     RedirectPlan plan = RedirectPlan.of(80, 8080);
     apply(plan);

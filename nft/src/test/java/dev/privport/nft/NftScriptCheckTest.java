@@ -3,9 +3,9 @@ package dev.privport.nft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
+import dev.privport.testkit.fixtures.PlanFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.process.Cmd;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,7 @@ class NftScriptCheckTest {
     Kernel.require(
         probe.ok(),
         "unshare -rn cannot create a user+network namespace here: " + probe.stderr().strip());
-    for (RedirectPlan plan : Fixtures.plansOfEveryShape()) {
+    for (RedirectPlan plan : PlanFixtures.ofEveryShape()) {
       String script = plan.toNft() + new NftRenderer().renderRemoval(plan) + plan.toNft();
       // Check, then commit, in one throwaway namespace: the script arrives on stdin.
       Cmd.Result r =

@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.privport.core.Command;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Fixtures;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
-import dev.privport.testkit.UnitFiles;
+import dev.privport.testkit.fixtures.NftFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.UnitFiles;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class NftServiceUnitTest {
   }
 
   private static String udp514(Netns ns) {
-    Fixtures.forgetFlows(ns); // each probe starts a new flow, translated by the rules of now
+    Flows.forget(ns); // each probe starts a new flow, translated by the rules of now
     return ns.call(() -> Echo.udp("::1", 514));
   }
 
@@ -81,7 +82,7 @@ class NftServiceUnitTest {
 
       // What a reload of nftables.service does (Debian: nft -f /etc/nftables.conf, which begins
       // with "flush ruleset"; Fedora: "flush ruleset; include ..."), then propagated reloads.
-      ns.execWithInput("flush ruleset\n" + Fixtures.FOREIGN_NFT, "nft", "-f", "-").orThrow();
+      ns.execWithInput("flush ruleset\n" + NftFixtures.FOREIGN_TABLES, "nft", "-f", "-").orThrow();
       assertThat(tcp80(ns)).as("the flush deleted the table").isEqualTo("port=80");
       assertThat(exec(ns, unit, "ExecReload").exitCode()).isZero();
       assertThat(exec(ns, other, "ExecReload").exitCode()).isZero();

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ class NftTrialTest {
   private Echo.Servers listeners;
   private Path root;
   private Path stateDir;
-  private Nftables nft;
+  private LibnftablesExecutor nft;
 
   @BeforeAll
   void start() throws IOException {
@@ -137,7 +137,7 @@ class NftTrialTest {
   void aRollbackLeavesATableAnotherApplyReplaced() throws IOException {
     nft.apply(TO_8080);
     Trial trial = nft.begin(TO_8081);
-    try (Nftables other = ns.call(() -> Nftables.open(StateDirectory.at(stateDir)))) {
+    try (LibnftablesExecutor other = ns.call(() -> Nftables.open(StateDirectory.at(stateDir)))) {
       other.apply(RedirectPlan.of(80, 8082));
     }
     String others = rules();
@@ -208,7 +208,7 @@ class NftTrialTest {
     Path link = root.resolve("link-" + System.nanoTime());
     Files.createSymbolicLink(link, stateDir.getParent());
     for (Path bad : List.of(open, link)) {
-      try (Nftables other = ns.call(() -> Nftables.open(StateDirectory.at(bad)))) {
+      try (LibnftablesExecutor other = ns.call(() -> Nftables.open(StateDirectory.at(bad)))) {
         assertThatThrownBy(() -> other.apply(TO_8080))
             .isInstanceOfSatisfying(
                 NftablesException.class,
@@ -264,7 +264,7 @@ class NftTrialTest {
   void aFileThatIsNotALibraryIsNamedAndNotCalledMissing() throws IOException {
     Path garbage = root.resolve("libnftables-garbage.so.1");
     Files.write(garbage, "not an ELF file\n".repeat(100).getBytes(StandardCharsets.US_ASCII));
-    assertThatThrownBy(() -> Nftables.open(garbage.toString()))
+    assertThatThrownBy(() -> LibnftablesExecutor.open(garbage.toString()))
         .isInstanceOfSatisfying(
             NftablesException.class,
             e -> assertThat(e.reason()).isEqualTo(NftablesException.Reason.LIBRARY_UNLOADABLE))

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Lab;
-import dev.privport.testkit.Netns;
-import dev.privport.testkit.RedirectContract;
+import dev.privport.testkit.contract.RedirectContract;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * thread.
  */
 class NftablesExecutorTest extends RedirectContract {
-  private Nftables nft;
+  private LibnftablesExecutor nft;
 
   @Override
   protected void requireTools() {
@@ -279,7 +279,7 @@ class NftablesExecutorTest extends RedirectContract {
 
   @Test
   void aMissingLibraryNamesThePackageToInstall() {
-    assertThatThrownBy(() -> Nftables.open("libnftables-absent.so.1"))
+    assertThatThrownBy(() -> LibnftablesExecutor.open("libnftables-absent.so.1"))
         .isInstanceOfSatisfying(
             NftablesException.class,
             e -> assertThat(e.reason()).isEqualTo(NftablesException.Reason.LIBRARY_MISSING))

@@ -50,7 +50,7 @@ public final class NftablesProbeMain {
           // no descriptor left: socket() must fail now
         }
       }
-      try (Nftables nft = Nftables.open(state)) {
+      try (LibnftablesExecutor nft = Nftables.open(state)) {
         if (args[0].equals("line")) {
           String broken =
               RedirectPlan.of(81, 8081)

@@ -1,7 +1,9 @@
 package dev.privport.core.advice;
 
 import dev.privport.core.Protocol;
+import dev.privport.core.spi.Backend;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The remedies for one port on one host, which apply, and which privport recommends.
@@ -12,25 +14,22 @@ import java.util.List;
  * @param recommended the one to use
  */
 public record Advice(int port, Protocol protocol, List<Option> options, Option recommended) {
-  /** The ways privport knows to serve a privileged port. */
-  public enum Kind {
-    NOTHING_NEEDED,
-    FIREWALLD,
-    NFT,
-    IPTABLES,
-    REDIR,
-    UNPRIVILEGED_PORT_START,
-    CAPABILITY
-  }
-
   /**
    * One remedy's verdict.
    *
-   * @param kind the remedy
+   * @param backend the remedy; empty for "nothing needed" (the port is already bindable)
    * @param applicable whether it can serve this port on this host
    * @param reason why, in one sentence
    */
-  public record Option(Kind kind, boolean applicable, String reason) {}
+  public record Option(Optional<Backend> backend, boolean applicable, String reason) {
+    /** What {@link #describe()} names "nothing needed": it is not a backend. */
+    public static final String NOTHING_NEEDED = "NOTHING_NEEDED";
+
+    /** The remedy's name, {@code NFT} ... or {@value #NOTHING_NEEDED}. */
+    public String label() {
+      return backend.map(Backend::name).orElse(NOTHING_NEEDED);
+    }
+  }
 
   public Advice {
     options = List.copyOf(options);
@@ -45,13 +44,13 @@ public record Advice(int port, Protocol protocol, List<Option> options, Option r
             .append('/')
             .append(protocol.keyword())
             .append(": use ")
-            .append(recommended.kind())
+            .append(recommended.label())
             .append(" - ")
             .append(recommended.reason())
             .append('\n');
     for (Option o : options) {
       out.append(o.applicable() ? "  + " : "  - ")
-          .append(o.kind())
+          .append(o.label())
           .append(": ")
           .append(o.reason())
           .append('\n');

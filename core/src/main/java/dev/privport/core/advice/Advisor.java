@@ -2,8 +2,10 @@ package dev.privport.core.advice;
 
 import dev.privport.core.Checks;
 import dev.privport.core.Protocol;
+import dev.privport.core.spi.Backend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Says which remedies serve a privileged port on a host, and which to use. The order of preference:
@@ -23,14 +25,11 @@ public final class Advisor {
     int start = facts.unprivilegedPortStart().orElse(1024);
     options.add(
         port >= start
-            ? option(
-                Advice.Kind.NOTHING_NEEDED,
+            ? nothingNeeded(
                 true,
                 "port " + port + " is already bindable: ip_unprivileged_port_start is " + start)
-            : option(
-                Advice.Kind.NOTHING_NEEDED,
-                false,
-                "port " + port + " is privileged: ip_unprivileged_port_start is " + start));
+            : nothingNeeded(
+                false, "port " + port + " is privileged: ip_unprivileged_port_start is " + start));
     // A firewall redirect for UDP needs conntrack to move senders that are already sending.
     String udpNote =
         protocol == Protocol.UDP && !facts.conntrack()
@@ -39,14 +38,14 @@ public final class Advisor {
     options.add(
         facts.firewalldRunning()
             ? option(
-                Advice.Kind.FIREWALLD,
+                Backend.FIREWALLD,
                 true,
                 "firewalld manages this network namespace: use the firewalld backend, permanent"
                     + " (--permanent, direct.xml or policy files), because runtime rules do not"
                     + " survive firewall-cmd --reload"
                     + udpNote)
             : option(
-                Advice.Kind.FIREWALLD,
+                Backend.FIREWALLD,
                 false,
                 "firewalld does not manage this network namespace (firewall-cmd --state)"));
     boolean legacyHost = facts.iptables() == HostFacts.Iptables.LEGACY;
@@ -82,8 +81,8 @@ public final class Advisor {
     }
     options.add(
         facts.nft() || facts.libnftables()
-            ? option(Advice.Kind.NFT, true, nftWhat + legacyTables + udpNote)
-            : option(Advice.Kind.NFT, false, "neither nft nor libnftables is installed"));
+            ? option(Backend.NFT, true, nftWhat + legacyTables + udpNote)
+            : option(Backend.NFT, false, "neither nft nor libnftables is installed"));
     String beside =
         facts.firewalldRunning()
             ? "; WARNING: firewalld runs here and a plain firewall-cmd --reload deletes chains"
@@ -94,7 +93,7 @@ public final class Advisor {
         switch (facts.iptables()) {
           case NFT ->
               option(
-                  Advice.Kind.IPTABLES,
+                  Backend.IPTABLES,
                   true,
                   "iptables-nft is installed: the plan's own nat chains"
                       + beside
@@ -102,27 +101,27 @@ public final class Advisor {
                       + udpNote);
           case LEGACY ->
               option(
-                  Advice.Kind.IPTABLES,
+                  Backend.IPTABLES,
                   true,
                   "iptables-legacy is installed: the plan's own nat chains, in legacy tables like"
                       + " the host's other rules"
                       + beside
                       + udpNote);
-          case NONE -> option(Advice.Kind.IPTABLES, false, "iptables is not installed");
+          case NONE -> option(Backend.IPTABLES, false, "iptables is not installed");
         });
     options.add(
         protocol == Protocol.TCP
             ? option(
-                Advice.Kind.REDIR,
+                Backend.REDIR,
                 true,
                 facts.redir()
                     ? "redir is installed: a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)"
                     : "install redir for a user-space TCP forwarder under systemd (IPv4 only, hides client addresses)")
-            : option(Advice.Kind.REDIR, false, "redir forwards TCP only"));
+            : option(Backend.REDIR, false, "redir forwards TCP only"));
     options.add(
         facts.unprivilegedPortStart().isPresent()
             ? option(
-                Advice.Kind.UNPRIVILEGED_PORT_START,
+                Backend.UNPRIVILEGED_PORT_START,
                 port < start,
                 "lowering ip_unprivileged_port_start to "
                     + port
@@ -130,25 +129,29 @@ public final class Advisor {
                     + port
                     + " bindable by any user")
             : option(
-                Advice.Kind.UNPRIVILEGED_PORT_START,
+                Backend.UNPRIVILEGED_PORT_START,
                 false,
                 "this kernel has no ip_unprivileged_port_start (< 4.11)"));
     options.add(
         option(
-            Advice.Kind.CAPABILITY,
+            Backend.CAPABILITY,
             true,
             "setcap cap_net_bind_service=ep on the service's own binary (rootlesskit for rootless Docker)"));
 
     Advice.Option recommended =
         options.stream()
             .filter(Advice.Option::applicable)
-            .filter(o -> o.kind() != Advice.Kind.NFT || !legacyHost)
+            .filter(o -> !o.backend().equals(Optional.of(Backend.NFT)) || !legacyHost)
             .findFirst()
             .orElseThrow(); // CAPABILITY always applies
     return new Advice(port, protocol, options, recommended);
   }
 
-  private static Advice.Option option(Advice.Kind kind, boolean applicable, String reason) {
-    return new Advice.Option(kind, applicable, reason);
+  private static Advice.Option option(Backend backend, boolean applicable, String reason) {
+    return new Advice.Option(Optional.of(backend), applicable, reason);
+  }
+
+  private static Advice.Option nothingNeeded(boolean applicable, String reason) {
+    return new Advice.Option(Optional.empty(), applicable, reason);
   }
 }

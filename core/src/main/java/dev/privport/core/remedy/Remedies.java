@@ -11,6 +11,7 @@ import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.Scope;
 import dev.privport.core.Step;
+import dev.privport.core.spi.Backend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -151,7 +152,7 @@ public final class Remedies {
               + " this host reach it too; use a firewall backend to redirect incoming traffic only.");
     }
     return new Remedy(
-        Remedy.Kind.REDIR,
+        Backend.REDIR,
         "forward each TCP port in user space with redir under systemd",
         apply,
         undo,
@@ -203,7 +204,7 @@ public final class Remedies {
             "Needs kernel >= 4.11. No traffic is rewritten: the service sees real client addresses.");
     if (current <= port) {
       return new Remedy(
-          Remedy.Kind.UNPRIVILEGED_PORT_START,
+          Backend.UNPRIVILEGED_PORT_START,
           "nothing to do: "
               + PORT_START
               + " is already "
@@ -229,7 +230,7 @@ public final class Remedies {
           caveats);
     }
     return new Remedy(
-        Remedy.Kind.UNPRIVILEGED_PORT_START,
+        Backend.UNPRIVILEGED_PORT_START,
         "lower "
             + PORT_START
             + " from "
@@ -329,7 +330,7 @@ public final class Remedies {
                 "The file system must support extended attributes and must not be mounted nosuid."));
     if (hasBindCapability(previous)) {
       return new Remedy(
-          Remedy.Kind.CAPABILITY,
+          Backend.CAPABILITY,
           "nothing to do: " + target + via + " already has " + previous + "; apply changes nothing",
           List.of(),
           List.of(),
@@ -341,7 +342,7 @@ public final class Remedies {
             ? Command.of("setcap", "-r", target)
             : Command.of("setcap", previous, target);
     return new Remedy(
-        Remedy.Kind.CAPABILITY,
+        Backend.CAPABILITY,
         "let "
             + target
             + via
@@ -402,7 +403,7 @@ public final class Remedies {
             "Per network namespace; the kernel default \"1 0\" allows no group.");
     if (from <= to && from <= firstGid && lastGid <= to) {
       return new Remedy(
-          Remedy.Kind.PING_GROUP_RANGE,
+          Backend.PING_GROUP_RANGE,
           "nothing to do: "
               + PING_RANGE
               + " is already "
@@ -439,7 +440,7 @@ public final class Remedies {
     long newTo = from <= to ? Math.max(to, lastGid) : lastGid;
     String value = newFrom + " " + newTo;
     return new Remedy(
-        Remedy.Kind.PING_GROUP_RANGE,
+        Backend.PING_GROUP_RANGE,
         "widen "
             + PING_RANGE
             + " from "

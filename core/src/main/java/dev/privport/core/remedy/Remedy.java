@@ -2,6 +2,7 @@ package dev.privport.core.remedy;
 
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Step;
+import dev.privport.core.spi.Backend;
 import java.util.List;
 
 /**
@@ -9,7 +10,7 @@ import java.util.List;
  * undo it (argv lists, run without a shell), the files that make it persistent, and what the
  * operator must know before choosing it.
  *
- * @param kind which remedy
+ * @param backend which remedy: one of {@link Backend}'s constants that are not a firewall
  * @param summary one line saying what it does
  * @param apply steps that take effect now (argv lists, guarded where a guard keeps them safe to
  *     rerun); empty when the host already allows what was asked
@@ -18,24 +19,12 @@ import java.util.List;
  * @param caveats the trade-offs, in plain words
  */
 public record Remedy(
-    Kind kind,
+    Backend backend,
     String summary,
     List<Step> apply,
     List<Step> undo,
     List<ConfigFile> files,
     List<String> caveats) {
-
-  /** The remedies privport renders besides firewall rules. */
-  public enum Kind {
-    /** A user-space TCP forwarder ({@code redir}) under systemd. */
-    REDIR,
-    /** Lowering {@code net.ipv4.ip_unprivileged_port_start}. */
-    UNPRIVILEGED_PORT_START,
-    /** {@code CAP_NET_BIND_SERVICE} as a file capability on one binary. */
-    CAPABILITY,
-    /** Widening {@code net.ipv4.ping_group_range} for unprivileged ICMP echo. */
-    PING_GROUP_RANGE
-  }
 
   public Remedy {
     apply = List.copyOf(apply);

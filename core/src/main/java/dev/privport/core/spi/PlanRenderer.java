@@ -9,7 +9,7 @@ import dev.privport.core.RedirectPlan;
  */
 public interface PlanRenderer {
   /** Which backend this is. */
-  BackendKind kind();
+  Backend backend();
 
   /** The plan's apply artifact as text, deterministic for equal plans. */
   String render(RedirectPlan plan);

@@ -9,36 +9,36 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Finds {@link PlanRenderer}s on the class path with {@link ServiceLoader}, once per backend. */
 public final class PlanRenderers {
   /** Found renderers; a missing backend is looked up again next time (it may be added later). */
-  private static final Map<BackendKind, PlanRenderer> FOUND = new ConcurrentHashMap<>();
+  private static final Map<Backend, PlanRenderer> FOUND = new ConcurrentHashMap<>();
 
   private PlanRenderers() {}
 
   /**
-   * The renderer for {@code kind}.
+   * The renderer for {@code backend}.
    *
    * @throws IllegalStateException naming the Maven artifact to add when none is on the class path
    */
-  public static PlanRenderer find(BackendKind kind) {
-    PlanRenderer cached = FOUND.get(kind);
+  public static PlanRenderer find(Backend backend) {
+    PlanRenderer cached = FOUND.get(backend);
     if (cached != null) {
       return cached;
     }
     for (PlanRenderer renderer :
         ServiceLoader.load(PlanRenderer.class, PlanRenderers.class.getClassLoader())) {
-      if (renderer.kind() == kind) {
-        FOUND.put(kind, renderer);
+      if (renderer.backend() == backend) {
+        FOUND.put(backend, renderer);
         return renderer;
       }
     }
     throw new IllegalStateException(
         "No privport "
-            + kind.name().toLowerCase(Locale.ROOT)
+            + backend.name().toLowerCase(Locale.ROOT)
             + " backend on the class path: add the Maven artifact "
-            + kind.coordinates());
+            + backend.coordinates());
   }
 
-  /** Renders {@code plan} with the backend for {@code kind}. */
-  public static String render(BackendKind kind, RedirectPlan plan) {
-    return find(kind).render(plan);
+  /** Renders {@code plan} with the backend for {@code backend}. */
+  public static String render(Backend backend, RedirectPlan plan) {
+    return find(backend).render(plan);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.privport.core.Protocol;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.core.spi.Backend;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +73,7 @@ class AdvisorTest {
                 false,
                 true));
     Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
-    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.NOTHING_NEEDED);
+    assertThat(advice.recommended().backend()).isEmpty();
     assertThat(advice.recommended().reason())
         .isEqualTo("port 80 is already bindable: ip_unprivileged_port_start is 0");
   }
@@ -88,7 +89,7 @@ class AdvisorTest {
                 true,
                 true));
     Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
-    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.FIREWALLD);
+    assertThat(advice.recommended().backend()).isEqualTo(Optional.of(Backend.FIREWALLD));
     assertThat(advice.recommended().reason())
         .isEqualTo(
             "firewalld manages this network namespace: use the firewalld backend, permanent"
@@ -111,7 +112,7 @@ class AdvisorTest {
     HostFacts facts = HostFacts.read(new FakeHost(DEFAULT_SYSCTLS, List.of(), "", false, true));
     assertThat(facts.nft()).isFalse();
     Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
-    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.NFT);
+    assertThat(advice.recommended().backend()).isEqualTo(Optional.of(Backend.NFT));
     assertThat(advice.recommended().reason())
         .startsWith("libnftables is installed but the nft command is not")
         .doesNotContain("nft works");
@@ -129,7 +130,7 @@ class AdvisorTest {
                 true,
                 List.of("nat", "ip6:nat")));
     Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
-    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.IPTABLES);
+    assertThat(advice.recommended().backend()).isEqualTo(Optional.of(Backend.IPTABLES));
     assertThat(advice.recommended().reason())
         .isEqualTo(
             "iptables-legacy is installed: the plan's own nat chains, in legacy tables like the"
@@ -153,8 +154,8 @@ class AdvisorTest {
                 true));
     assertThat(facts.iptables()).isEqualTo(HostFacts.Iptables.NFT);
     assertThat(facts.pingGroupRange()).contains("1 0");
-    assertThat(Advisor.advise(facts, Protocol.UDP, 514).recommended().kind())
-        .isEqualTo(Advice.Kind.NFT);
+    assertThat(Advisor.advise(facts, Protocol.UDP, 514).recommended().backend())
+        .isEqualTo(Optional.of(Backend.NFT));
   }
 
   @Test
@@ -164,9 +165,9 @@ class AdvisorTest {
             new FakeHost(
                 DEFAULT_SYSCTLS, List.of("iptables"), "iptables v1.8.4 (legacy)", false, false));
     Advice advice = Advisor.advise(facts, Protocol.UDP, 162);
-    assertThat(advice.recommended().kind()).isEqualTo(Advice.Kind.IPTABLES);
+    assertThat(advice.recommended().backend()).isEqualTo(Optional.of(Backend.IPTABLES));
     assertThat(advice.options())
-        .filteredOn(o -> o.kind() == Advice.Kind.REDIR)
+        .filteredOn(o -> o.backend().equals(Optional.of(Backend.REDIR)))
         .singleElement()
         .matches(o -> !o.applicable() && o.reason().equals("redir forwards TCP only"));
   }
@@ -191,27 +192,27 @@ class AdvisorTest {
   void bareHostFallsBackToRedirForTcp() {
     HostFacts facts =
         HostFacts.read(new FakeHost(DEFAULT_SYSCTLS, List.of("redir"), "", false, false));
-    assertThat(Advisor.advise(facts, Protocol.TCP, 80).recommended().kind())
-        .isEqualTo(Advice.Kind.REDIR);
-    assertThat(Advisor.advise(facts, Protocol.UDP, 514).recommended().kind())
-        .isEqualTo(Advice.Kind.UNPRIVILEGED_PORT_START);
+    assertThat(Advisor.advise(facts, Protocol.TCP, 80).recommended().backend())
+        .isEqualTo(Optional.of(Backend.REDIR));
+    assertThat(Advisor.advise(facts, Protocol.UDP, 514).recommended().backend())
+        .isEqualTo(Optional.of(Backend.UNPRIVILEGED_PORT_START));
   }
 
   @Test
   void oldKernelWithoutTheSysctl() {
     HostFacts facts = HostFacts.read(new FakeHost(Map.of(), List.of(), "", false, false));
     assertThat(facts.unprivilegedPortStart()).isEqualTo(OptionalInt.empty());
-    assertThat(Advisor.advise(facts, Protocol.UDP, 514).recommended().kind())
-        .isEqualTo(Advice.Kind.CAPABILITY);
+    assertThat(Advisor.advise(facts, Protocol.UDP, 514).recommended().backend())
+        .isEqualTo(Optional.of(Backend.CAPABILITY));
   }
 
   @Test
   void realReadingMatchesSysctl() throws Exception {
-    dev.privport.testkit.Kernel.requireCommand("sysctl");
+    dev.privport.testkit.lab.Kernel.requireCommand("sysctl");
     HostFacts facts = HostFacts.ofThisHost();
     // An independent reading: the sysctl tool, not the same Java file access.
-    dev.privport.testkit.Cmd.Result r =
-        dev.privport.testkit.Cmd.run(
+    dev.privport.testkit.process.Cmd.Result r =
+        dev.privport.testkit.process.Cmd.run(
                 "sysctl", "-n", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range")
             .orThrow();
     List<String> values = r.stdout().lines().toList();
@@ -219,7 +220,17 @@ class AdvisorTest {
     assertThat(facts.pingGroupRange()).contains(values.get(1).trim().replaceAll("\\s+", " "));
     assertThat(facts.nft()).isEqualTo(new SystemHostProbe().onPath("nft"));
     Advice advice = Advisor.advise(facts, Protocol.TCP, 80);
-    assertThat(advice.options()).hasSize(Advice.Kind.values().length);
+    // Every way to serve a port, once, in order of preference (ping_group_range serves no port).
+    assertThat(advice.options())
+        .extracting(Advice.Option::label)
+        .containsExactly(
+            "NOTHING_NEEDED",
+            "FIREWALLD",
+            "NFT",
+            "IPTABLES",
+            "REDIR",
+            "UNPRIVILEGED_PORT_START",
+            "CAPABILITY");
   }
 
   /**

@@ -2,9 +2,9 @@ package dev.privport.core.advice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.privport.testkit.FirewalldDaemon;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.fixtures.FirewalldDaemon;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -9,9 +9,10 @@ import dev.privport.daemon.Ruleset;
 import dev.privport.daemon.StateStore;
 import dev.privport.daemon.UserDatabase;
 import dev.privport.daemon.Wire;
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.StateDirectory;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Netns;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -43,7 +44,8 @@ public final class DaemonBench {
   public static void main(String[] args) throws Exception {
     Path home = Files.createTempDirectory("privport-daemon-bench-");
     try (Netns ns = Netns.create();
-        Nftables nft = ns.call(() -> Nftables.open(StateDirectory.at(home.resolve("nft-state"))))) {
+        LibnftablesExecutor nft =
+            ns.call(() -> Nftables.open(StateDirectory.at(home.resolve("nft-state"))))) {
       Path etc = Files.createDirectory(home.resolve("etc"));
       Files.setPosixFilePermissions(etc, PosixFilePermissions.fromString("rwxr-xr-x"));
       Path policyFile = etc.resolve("policy");

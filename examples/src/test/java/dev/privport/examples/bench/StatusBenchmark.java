@@ -1,9 +1,9 @@
 package dev.privport.examples.bench;
 
 import dev.privport.cli.Privport;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

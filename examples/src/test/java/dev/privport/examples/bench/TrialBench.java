@@ -2,11 +2,12 @@ package dev.privport.examples.bench;
 
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.nft.LibnftablesExecutor;
 import dev.privport.nft.Nftables;
 import dev.privport.nft.StateDirectory;
 import dev.privport.nft.Trial;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,7 +64,8 @@ public final class TrialBench {
     System.out.println("State directory: " + dir + " (" + Files.getFileStore(dir).type() + ")");
     System.out.println();
     try (Netns ns = Netns.create("trialbench")) {
-      try (Nftables nft = ns.call(() -> Nftables.open(StateDirectory.at(dir.resolve("state"))))) {
+      try (LibnftablesExecutor nft =
+          ns.call(() -> Nftables.open(StateDirectory.at(dir.resolve("state"))))) {
         System.out.println(
             "| redirects | run(script), no lock | apply (locked) | recover, nothing saved"
                 + " | begin + rollback | begin + confirm |");

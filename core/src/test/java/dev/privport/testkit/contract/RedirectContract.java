@@ -1,4 +1,4 @@
-package dev.privport.testkit;
+package dev.privport.testkit.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,13 @@ import dev.privport.core.Command;
 import dev.privport.core.ConntrackCleanup;
 import dev.privport.core.Redirect;
 import dev.privport.core.RedirectPlan;
+import dev.privport.testkit.fixtures.NftFixtures;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Lab;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.traffic.Echo;
+import dev.privport.testkit.traffic.Flows;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,7 +76,7 @@ public abstract class RedirectContract {
   @BeforeEach
   void emptyHostFirewall() {
     reset();
-    Fixtures.forgetFlows(lab.host);
+    Flows.forget(lab.host);
   }
 
   protected String fromHost(String protocol, String address, int port) {
@@ -275,7 +282,7 @@ public abstract class RedirectContract {
     RedirectPlan plan = RedirectPlan.builder().udp(80, 8080).build();
     ConntrackCleanup cleanup = ConntrackCleanup.forPlan(plan);
     Netns sender = side.equals("client") ? lab.client : lab.host;
-    Fixtures.statefulHost(lab.host);
+    NftFixtures.statefulHost(lab.host);
     try (Echo.UdpFlow flow = sender.call(() -> new Echo.UdpFlow(address, 80, 5140))) {
       assertThat(flow.exchange()).as("before apply").isEqualTo("port=80");
       apply(plan);
@@ -291,7 +298,7 @@ public abstract class RedirectContract {
       cleanup.execute(this::inHost);
       assertThat(flow.exchange()).as("after remove and cleanup").isEqualTo("port=80");
     } finally {
-      Fixtures.noStatefulHost(lab.host);
+      NftFixtures.noStatefulHost(lab.host);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.privport.testkit;
+package dev.privport.testkit.process;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.privport.testkit;
+package dev.privport.testkit.lab;
 
+import dev.privport.testkit.process.Cmd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

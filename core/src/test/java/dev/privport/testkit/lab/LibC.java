@@ -1,4 +1,4 @@
-package dev.privport.testkit;
+package dev.privport.testkit.lab;
 
 import jnr.ffi.LibraryLoader;
 

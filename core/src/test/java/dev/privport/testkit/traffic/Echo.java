@@ -1,4 +1,4 @@
-package dev.privport.testkit;
+package dev.privport.testkit.traffic;
 
 import java.io.IOException;
 import java.net.DatagramPacket;

@@ -1,4 +1,4 @@
-package dev.privport.testkit;
+package dev.privport.testkit.lab;
 
 import java.util.Optional;
 import org.junit.platform.engine.TestExecutionResult;

@@ -1,4 +1,4 @@
-package dev.privport.testkit;
+package dev.privport.testkit.process;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,11 +41,7 @@ public final class Cmd {
 
   /** Runs {@code argv}, feeding {@code stdin} (may be null). Killed after 60 s. */
   public static Result run(List<String> argv, String stdin) {
-    ProcessBuilder pb = new ProcessBuilder(new dev.privport.core.Command(argv).resolvedArgv());
-    pb.environment().put("LC_ALL", "C");
-    // Programs the command starts in turn (unshare -> nft) look in the same places Kernel checks.
-    pb.environment()
-        .put("PATH", pb.environment().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
+    ProcessBuilder pb = processBuilder(argv);
     Process p;
     try {
       p = pb.start();
@@ -72,6 +68,19 @@ public final class Cmd {
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  /**
+   * A process builder for {@code argv} in the test kit's environment: {@code LC_ALL=C}, and a
+   * {@code PATH} that ends in {@code /usr/sbin:/sbin}.
+   */
+  public static ProcessBuilder processBuilder(List<String> argv) {
+    ProcessBuilder pb = new ProcessBuilder(new dev.privport.core.Command(argv).resolvedArgv());
+    pb.environment().put("LC_ALL", "C");
+    // Programs the command starts in turn (unshare -> nft) look in the same places Kernel checks.
+    pb.environment()
+        .put("PATH", pb.environment().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin");
+    return pb;
   }
 
   /** Reads {@code in} to its end in the background, as UTF-8; closes it. */

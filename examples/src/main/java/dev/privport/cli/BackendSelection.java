@@ -1,0 +1,84 @@
+package dev.privport.cli;
+
+import dev.privport.core.spi.Backend;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * What {@code --backend} selects: one {@link Backend} the command line renders, or {@code all} of
+ * them. "All" is a choice of the command line, not a backend, so it lives here and not in the enum.
+ *
+ * @param only the one backend selected; empty for {@code all}
+ */
+record BackendSelection(Optional<Backend> only) {
+  /** The backends {@code render} and {@code check} can select, in the order they render. */
+  static final List<Backend> RENDERED =
+      List.of(
+          Backend.NFT,
+          Backend.IPTABLES,
+          Backend.FIREWALLD,
+          Backend.REDIR,
+          Backend.UNPRIVILEGED_PORT_START);
+
+  static final String ALL = "all";
+
+  /** {@code all}. */
+  static BackendSelection all() {
+    return new BackendSelection(Optional.empty());
+  }
+
+  /** Whether {@code backend} is selected. */
+  boolean includes(Backend backend) {
+    return only.isEmpty() || only.get() == backend;
+  }
+
+  /** Whether this is {@code all}. */
+  boolean isAll() {
+    return only.isEmpty();
+  }
+
+  /** How the user spells it: {@code nft} ... {@code sysctl}, or {@code all}. */
+  String cliName() {
+    return only.map(Backend::cliName).orElse(ALL);
+  }
+
+  /** The spellings {@code --backend} takes, in order. */
+  static List<String> names() {
+    List<String> out = new ArrayList<>();
+    RENDERED.forEach(b -> out.add(b.cliName()));
+    out.add(ALL);
+    return out;
+  }
+
+  /**
+   * Reads {@code --backend}'s value, case-sensitively; the message for anything else is the one
+   * picocli gives for an enum, so that the command line says what it always said.
+   */
+  static final class Converter implements ITypeConverter<BackendSelection> {
+    @Override
+    public BackendSelection convert(String value) {
+      if (value.equals(ALL)) {
+        return all();
+      }
+      for (Backend b : RENDERED) {
+        if (b.cliName().equals(value)) {
+          return new BackendSelection(Optional.of(b));
+        }
+      }
+      throw new TypeConversionException(
+          "expected one of " + names() + " (case-sensitive) but was '" + value + "'");
+    }
+  }
+
+  /** {@code --backend}'s completion candidates. */
+  static final class Names implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return names().iterator();
+    }
+  }
+}
