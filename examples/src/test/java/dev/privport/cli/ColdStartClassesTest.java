@@ -3,9 +3,9 @@ package dev.privport.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,11 @@ package dev.privport.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.collect.MoreCollectors;
-import dev.privport.testkit.Cmd;
-import dev.privport.testkit.Echo;
-import dev.privport.testkit.Kernel;
-import dev.privport.testkit.Netns;
+import dev.privport.testkit.lab.Kernel;
+import dev.privport.testkit.lab.Netns;
+import dev.privport.testkit.process.Cmd;
+import dev.privport.testkit.process.TempDirs;
+import dev.privport.testkit.traffic.Echo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class ColdStartIT {
     Kernel.requireCommand("nft", "tar");
     Path archive = Path.of(System.getProperty("privport.dist", "missing"));
     assertThat(archive).as("mvn package leaves the archive").exists();
-    Path tmp = Files.createTempDirectory("privport-coldstart-");
+    Path tmp = TempDirs.create("privport-coldstart-");
     try (Netns ns = Netns.create("coldstart");
         Echo.Servers servers = ns.call(() -> new Echo.Servers(80, 8080))) {
       Cmd.run("tar", "-xzf", archive.toString(), "-C", tmp.toString()).orThrow();
@@ -92,7 +93,7 @@ class ColdStartIT {
       run(env, remove);
       assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=80");
     } finally {
-      Cmd.run("rm", "-rf", "--", tmp.toString());
+      TempDirs.delete(tmp);
     }
   }
 }
