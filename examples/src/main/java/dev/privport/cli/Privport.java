@@ -115,6 +115,38 @@ public class Privport implements Runnable {
     };
   }
 
+  /**
+   * Every error as one line on stderr: bad input exits 2, a failed operation 3. A class, not two
+   * lambdas: picocli's handler interfaces are Java 5 class files, so the class-data-sharing archive
+   * cannot hold lambdas implementing them, and spinning one at run time cost every run the lambda
+   * machinery's first use.
+   */
+  private static final class OneLineErrors
+      implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+    private final PrintWriter err;
+
+    OneLineErrors(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+      err.println("privport: " + e.getMessage() + " (see --help)");
+      return USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(
+        Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+      if (e instanceof IllegalArgumentException) {
+        err.println("privport: " + e.getMessage());
+        return USAGE;
+      }
+      err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return FAILED;
+    }
+  }
+
   /** Runs the command line with the given streams and returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     return run(args, out, err, () -> Optional.of("the stream reported an error"));
@@ -130,20 +162,9 @@ public class Privport implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     // Every error is one line on stderr.
-    cli.setParameterExceptionHandler(
-        (e, a) -> {
-          err.println("privport: " + e.getMessage() + " (see --help)");
-          return USAGE;
-        });
-    cli.setExecutionExceptionHandler(
-        (e, c, r) -> {
-          if (e instanceof IllegalArgumentException) {
-            err.println("privport: " + e.getMessage());
-            return USAGE;
-          }
-          err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-          return FAILED;
-        });
+    OneLineErrors errors = new OneLineErrors(err);
+    cli.setParameterExceptionHandler(errors);
+    cli.setExecutionExceptionHandler(errors);
     int code = cli.execute(args);
     // PrintWriter swallows write errors: output cut by a full disk or a closed pipe must not end in
     // a success (or a "stale" whose diff never arrived).

@@ -60,6 +60,20 @@ class ColdStartIT {
       Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString());
       // The first run makes the archive.
       run(env, List.of(privport, "render", "80:8080"));
+      Path renderLog = tmp.resolve("render-classes.log");
+      run(
+          Map.of(
+              "HOME",
+              tmp.resolve("home").toString(),
+              "PRIVPORT_JAVA_OPTS",
+              "-Xlog:class+load=info:file=" + renderLog),
+          List.of(privport, "render", "80:8080"));
+      // Every privport class render loads, lambdas too, comes from the archive: none is spun at
+      // run time (a lambda whose interface is one of picocli's Java 5 types would be).
+      assertThat(Files.readAllLines(renderLog, StandardCharsets.UTF_8))
+          .filteredOn(l -> l.contains("[class,load] dev.privport."))
+          .isNotEmpty()
+          .allMatch(l -> l.endsWith(" source: shared objects file"));
 
       Path log = tmp.resolve("apply-classes.log");
       List<String> in = List.of("ip", "netns", "exec", ns.name());
