@@ -7,14 +7,19 @@ java=$1
 classpath=$2
 out=$3
 tmp=$out.$$
-"$java" -Xshare:auto -XX:DumpLoadedClassList="$tmp.render" -cp "$classpath" \
+# As bin/privport runs the command line, so the list holds the classes it loads (jnr-ffi's
+# reflective binding).
+opts=-Djnr.ffi.asm.enabled=false
+"$java" -Xshare:auto $opts -XX:DumpLoadedClassList="$tmp.render" -cp "$classpath" \
   dev.privport.cli.Privport render 80:8080 >/dev/null || exit 1
-# apply runs in a throwaway user and network namespace, never in the build host's; where unshare
-# cannot make one, the list has render's classes only.
+# apply runs in a throwaway user and network namespace, never in the build host's, and keeps its
+# lock in a state directory of its own, not the host's /run/privport; where unshare cannot make a
+# namespace, the list has render's classes only.
 if unshare -rn true 2>/dev/null; then
-  unshare -rn "$java" -Xshare:auto -XX:DumpLoadedClassList="$tmp.apply" -cp "$classpath" \
+  unshare -rn "$java" -Xshare:auto $opts -Dprivport.state.dir="$tmp.state" \
+    -XX:DumpLoadedClassList="$tmp.apply" -cp "$classpath" \
     dev.privport.cli.Privport apply --keep-flows 80:8080 >/dev/null 2>&1 || true
 fi
 # Each line once: JDK 17 crashes dumping an archive from a list with repeated lines.
 cat "$tmp.render" "$tmp.apply" 2>/dev/null | awk '!seen[$0]++' >"$out"
-rm -f -- "$tmp.render" "$tmp.apply"
+rm -rf -- "$tmp.render" "$tmp.apply" "$tmp.state"

@@ -41,6 +41,15 @@ record BackendSelection(Optional<Backend> only) {
     return only.isEmpty();
   }
 
+  /**
+   * As the record's own, written out: picocli prints the value it sets, and the generated method is
+   * an invokedynamic bootstrap whose first run costs a short run (README, Cold start).
+   */
+  @Override
+  public String toString() {
+    return "BackendSelection[only=" + only + "]";
+  }
+
   /** How the user spells it: {@code nft} ... {@code sysctl}, or {@code all}. */
   String cliName() {
     return only.map(Backend::cliName).orElse(ALL);

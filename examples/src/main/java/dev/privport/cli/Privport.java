@@ -85,14 +85,66 @@ public class Privport implements Runnable {
    * short run's start; nothing else differs.
    */
   static CommandLine commandLine(String first) {
-    for (Class<?> sub : All.class.getAnnotation(Command.class).subcommands()) {
-      if (sub.getAnnotation(Command.class).name().equals(first)) {
-        CommandLine cli = new CommandLine(new Privport());
-        cli.addSubcommand(new CommandLine(sub));
-        return cli;
-      }
+    Class<?> sub = subcommand(first);
+    if (sub == null) {
+      return new CommandLine(new All());
     }
-    return new CommandLine(new All());
+    CommandLine cli = new CommandLine(new Privport());
+    cli.addSubcommand(new CommandLine(sub));
+    return cli;
+  }
+
+  /**
+   * The class of the subcommand named {@code name}, or null. A table rather than a look through
+   * {@link All}'s annotation: reading each subcommand's {@code @Command} loaded all nine classes
+   * and parsed their annotations, a third of a {@code render}. {@code PrivportCommandsTest} holds
+   * the two lists equal.
+   */
+  static Class<?> subcommand(String name) {
+    return switch (name) {
+      case "render" -> RenderCommand.class;
+      case "check" -> CheckCommand.class;
+      case "apply" -> ApplyCommand.class;
+      case "remove" -> RemoveCommand.class;
+      case "status" -> StatusCommand.class;
+      case "doctor" -> DoctorCommand.class;
+      case "install" -> InstallCommand.class;
+      case "uninstall" -> UninstallCommand.class;
+      case "daemon" -> DaemonCommand.class;
+      default -> null;
+    };
+  }
+
+  /**
+   * Every error as one line on stderr: bad input exits 2, a failed operation 3. A class, not two
+   * lambdas: picocli's handler interfaces are Java 5 class files, so the class-data-sharing archive
+   * cannot hold lambdas implementing them, and spinning one at run time cost every run the lambda
+   * machinery's first use.
+   */
+  private static final class OneLineErrors
+      implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+    private final PrintWriter err;
+
+    OneLineErrors(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+      err.println("privport: " + e.getMessage() + " (see --help)");
+      return USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(
+        Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+      if (e instanceof IllegalArgumentException) {
+        err.println("privport: " + e.getMessage());
+        return USAGE;
+      }
+      err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return FAILED;
+    }
   }
 
   /** Runs the command line with the given streams and returns the exit code. */
@@ -110,20 +162,9 @@ public class Privport implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     // Every error is one line on stderr.
-    cli.setParameterExceptionHandler(
-        (e, a) -> {
-          err.println("privport: " + e.getMessage() + " (see --help)");
-          return USAGE;
-        });
-    cli.setExecutionExceptionHandler(
-        (e, c, r) -> {
-          if (e instanceof IllegalArgumentException) {
-            err.println("privport: " + e.getMessage());
-            return USAGE;
-          }
-          err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-          return FAILED;
-        });
+    OneLineErrors errors = new OneLineErrors(err);
+    cli.setParameterExceptionHandler(errors);
+    cli.setExecutionExceptionHandler(errors);
     int code = cli.execute(args);
     // PrintWriter swallows write errors: output cut by a full disk or a closed pipe must not end in
     // a success (or a "stale" whose diff never arrived).

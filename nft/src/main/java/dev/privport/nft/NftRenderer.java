@@ -188,6 +188,26 @@ public final class NftRenderer implements PlanRenderer {
     static GroupKey of(RedirectRule r) {
       return new GroupKey(r.scope(), r.inputInterface(), r.protocol(), r.families());
     }
+
+    // As the record's own, written out: the generated ones are an invokedynamic bootstrap whose
+    // first run is a noticeable part of a short command line run (README, Cold start).
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof GroupKey k
+          && scope == k.scope
+          && inputInterface.equals(k.inputInterface)
+          && protocol == k.protocol
+          && families.equals(k.families);
+    }
+
+    @Override
+    public int hashCode() {
+      int h = java.util.Objects.hashCode(scope);
+      h = 31 * h + inputInterface.hashCode();
+      h = 31 * h + java.util.Objects.hashCode(protocol);
+      return 31 * h + families.hashCode();
+    }
   }
 
   static List<Group> groups(List<RedirectRule> rules) {

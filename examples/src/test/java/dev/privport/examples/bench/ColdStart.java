@@ -25,8 +25,11 @@ import java.util.stream.Stream;
  * <p>Run it after {@code mvn package}, as root for the apply rows (JDK only, no class path):
  *
  * <pre>
- * java examples/src/test/java/dev/privport/examples/bench/ColdStart.java [ARCHIVE.tar.gz] [ROUNDS]
+ * java examples/src/test/java/dev/privport/examples/bench/ColdStart.java [ARCHIVE.tar.gz] [ROUNDS] [BASELINE.tar.gz]
  * </pre>
+ *
+ * <p>With a {@code BASELINE} archive (e.g. one built from an earlier commit), its launcher's render
+ * and apply take their turns in the same rounds: before and after, side by side.
  */
 public final class ColdStart {
   private static final String GNU_TIME = "/usr/bin/time";
@@ -42,16 +45,19 @@ public final class ColdStart {
   public static void main(String[] args) throws Exception {
     Path archive = args.length > 0 ? Path.of(args[0]) : findArchive();
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 11;
+    Path baselineArchive = args.length > 2 ? Path.of(args[2]) : null;
     Path tmp = Files.createTempDirectory("privport-coldstart-");
-    String ns = "ppinstall-cold-" + ProcessHandle.current().pid();
+    String ns = "ppcoldstart-" + ProcessHandle.current().pid();
     boolean netns = false;
     try {
-      run(List.of("tar", "-xzf", archive.toString(), "-C", tmp.toString()), Map.of(), true);
-      Path home;
-      try (Stream<Path> top = Files.list(tmp)) {
-        home = top.filter(Files::isDirectory).findFirst().orElseThrow();
-      }
+      Path home = unpack(archive, tmp.resolve("measured"));
       String privport = home.resolve("bin/privport").toString();
+      String baseline = null;
+      if (baselineArchive != null) {
+        baseline =
+            unpack(baselineArchive, tmp.resolve("baseline")).resolve("bin/privport").toString();
+        run(List.of(baseline, "render", "80:8080"), Map.of(), true); // makes its archive
+      }
       String jar = home.resolve("lib/privport.jar").toString();
       String java = javaBinary();
       // The first run makes the class-data-sharing archive; it is not one of the measured runs.
@@ -69,6 +75,13 @@ public final class ColdStart {
               "privport render 80:8080, PRIVPORT_CDS=0",
               List.of(privport, "render", "80:8080"),
               Map.of("PRIVPORT_CDS", "0")));
+      if (baseline != null) {
+        cases.add(
+            new Case(
+                "baseline: privport render 80:8080",
+                List.of(baseline, "render", "80:8080"),
+                Map.of()));
+      }
       cases.add(
           new Case(
               "java -jar privport.jar render 80:8080",
@@ -80,16 +93,26 @@ public final class ColdStart {
         netns = true;
         run(List.of("ip", "-n", ns, "link", "set", "lo", "up"), Map.of(), true);
         List<String> in = List.of("ip", "netns", "exec", ns);
+        // The executor's lock goes to a directory of the benchmark's own, not the host's /run.
+        String state = "-Dprivport.state.dir=" + tmp.resolve("state");
+        Map<String, String> stateEnv = Map.of("PRIVPORT_JAVA_OPTS", state);
         cases.add(new Case("ip netns exec NS true", concat(in, "true"), Map.of()));
         cases.add(
             new Case(
                 "privport apply 80:8080 (in NS)",
                 concat(in, privport, "apply", "--keep-flows", "80:8080"),
-                Map.of()));
+                stateEnv));
+        if (baseline != null) {
+          cases.add(
+              new Case(
+                  "baseline: privport apply 80:8080 (in NS)",
+                  concat(in, baseline, "apply", "--keep-flows", "80:8080"),
+                  stateEnv));
+        }
         cases.add(
             new Case(
                 "java -jar privport.jar apply 80:8080 (in NS)",
-                concat(in, java, "-jar", jar, "apply", "--keep-flows", "80:8080"),
+                concat(in, java, state, "-jar", jar, "apply", "--keep-flows", "80:8080"),
                 Map.of()));
         cases.add(
             new Case("nft -f plan.nft (in NS)", concat(in, "nft", "-f", nft.toString()), Map.of()));
@@ -123,8 +146,8 @@ public final class ColdStart {
         Runtime.getRuntime().availableProcessors(),
         loadAverage());
     System.out.println(
-        "| command | wall, median | wall, spread | CPU, median | vs java -version (wall) | vs java -version (CPU) |");
-    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        "| command | wall, median | wall, spread | CPU, median | CPU, spread | vs java -version (wall) | vs java -version (CPU) |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     Sample base = null;
     Map<String, Sample> medians = new LinkedHashMap<>();
     for (Map.Entry<Case, List<Sample>> e : samples.entrySet()) {
@@ -133,6 +156,8 @@ public final class ColdStart {
       double cpu = median(s.stream().mapToDouble(Sample::cpuMs).toArray());
       double min = s.stream().mapToDouble(Sample::wallMs).min().orElse(0);
       double max = s.stream().mapToDouble(Sample::wallMs).max().orElse(0);
+      double cpuMin = s.stream().mapToDouble(Sample::cpuMs).min().orElse(0);
+      double cpuMax = s.stream().mapToDouble(Sample::cpuMs).max().orElse(0);
       Sample m = new Sample(wall, cpu);
       if (base == null) {
         base = m;
@@ -140,12 +165,13 @@ public final class ColdStart {
       medians.put(e.getKey().name(), m);
       System.out.printf(
           Locale.ROOT,
-          "| %s | %.0f ms | %.0f-%.0f ms | %s | %.1f x | %s |%n",
+          "| %s | %.0f ms | %.0f-%.0f ms | %s | %s | %.1f x | %s |%n",
           e.getKey().name(),
           wall,
           min,
           max,
           cpu < 0 ? "-" : String.format(Locale.ROOT, "%.0f ms", cpu),
+          cpu < 0 ? "-" : String.format(Locale.ROOT, "%.0f-%.0f ms", cpuMin, cpuMax),
           wall / base.wallMs(),
           cpu < 0 || base.cpuMs() <= 0
               ? "-"
@@ -160,6 +186,20 @@ public final class ColdStart {
           medians.get("privport apply 80:8080 (in NS)"),
           base,
           5);
+    }
+    if (medians.containsKey("baseline: privport render 80:8080")) {
+      goal(
+          "baseline: privport render 80:8080 <= 3x java -version",
+          medians.get("baseline: privport render 80:8080"),
+          base,
+          3);
+      if (root) {
+        goal(
+            "baseline: privport apply 80:8080 in a namespace <= 5x java -version",
+            medians.get("baseline: privport apply 80:8080 (in NS)"),
+            base,
+            5);
+      }
     }
   }
 
@@ -235,6 +275,15 @@ public final class ColdStart {
       }
     }
     throw new IllegalStateException("no java on the PATH (the launcher would fail too)");
+  }
+
+  /** Unpacks {@code archive} into the new directory {@code into}; returns its top directory. */
+  private static Path unpack(Path archive, Path into) throws Exception {
+    Files.createDirectories(into);
+    run(List.of("tar", "-xzf", archive.toString(), "-C", into.toString()), Map.of(), true);
+    try (Stream<Path> top = Files.list(into)) {
+      return top.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
   }
 
   private static Path findArchive() throws IOException {
