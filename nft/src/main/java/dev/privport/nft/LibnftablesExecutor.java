@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -460,17 +461,41 @@ public final class LibnftablesExecutor implements Nftables {
           "inspecting a table reads libnftables' JSON with Gson: add the Maven artifact com.google.code.gson:gson");
     }
     String list = "list table inet " + NftRenderer.tableName(plan);
-    String json;
-    try {
-      json = runJson(list);
-    } catch (NftablesException e) {
-      if (e.reason() == NftablesException.Reason.NOT_FOUND) {
-        return NftInspector.absent(plan);
+    return readingAgain(
+        () -> {
+          String json;
+          try {
+            json = runJson(list);
+          } catch (NftablesException e) {
+            if (e.reason() == NftablesException.Reason.NOT_FOUND) {
+              return NftInspector.absent(plan);
+            }
+            throw e;
+          }
+          // The text listing is asked for only when the JSON cannot tell the table's flags.
+          return NftInspector.inspect(plan, json, () -> run(list));
+        });
+  }
+
+  /** How often {@link #inspect} lists a table whose listing came out malformed. */
+  static final int LISTINGS = 3;
+
+  /**
+   * {@code inspection}, run again while it finds the listing malformed, {@link #LISTINGS} times in
+   * all. libnftables 1.0.6 prints a flagged table's flags from freed memory: bytes that may end the
+   * output there (a NUL) or break it beyond what {@link NftInspector} can mend, and differ from one
+   * listing to the next. A listing that stays malformed is reported as such.
+   */
+  static PlanStatus readingAgain(Supplier<PlanStatus> inspection) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return inspection.get();
+      } catch (NftablesException e) {
+        if (e.reason() != NftablesException.Reason.MALFORMED_OUTPUT || attempt >= LISTINGS) {
+          throw e;
+        }
       }
-      throw e;
     }
-    // The text listing is asked for only when the JSON cannot tell the table's flags.
-    return NftInspector.inspect(plan, json, () -> run(list));
   }
 
   private String execute(String commands, int flags, boolean dryRun) {
