@@ -104,28 +104,16 @@ final class IptablesRoute implements Route {
   }
 
   private static String spec(RedirectRule r) {
-    return words(IptablesArgs.ruleArgs(r));
+    return IptablesArgs.restoreWords(IptablesArgs.ruleArgs(r));
   }
 
   private static String jump(RedirectPlan plan, Scope scope) {
     return "-A "
         + IptablesArgs.builtinChain(scope)
         + " "
-        + words(IptablesArgs.scopeGuard(scope))
+        + IptablesArgs.restoreWords(IptablesArgs.scopeGuard(scope))
         + " -j "
         + IptablesArgs.chain(plan, scope);
-  }
-
-  /** Words as iptables-save prints them: a word with a space in double quotes. */
-  private static String words(List<String> words) {
-    StringBuilder out = new StringBuilder();
-    for (String w : words) {
-      if (out.length() > 0) {
-        out.append(' ');
-      }
-      out.append(w.contains(" ") ? '"' + w + '"' : w);
-    }
-    return out.toString();
   }
 
   private static Set<String> chainNames(RedirectPlan plan) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -108,16 +109,7 @@ final class StatusCommand implements Callable<Integer> {
           live == null || live.packets() < 0 ? "-" : Long.toString(live.packets()),
           live == null || live.bytes() < 0 ? "-" : Long.toString(live.bytes()));
     }
-    for (String d : status.differences()) {
-      out.append("drift: ").append(d).append('\n');
-    }
-    int n = status.differences().size();
-    out.append(
-        status.inSync()
-            ? "in sync with the plan\n"
-            : status.present()
-                ? "NOT in sync with the plan: " + n + (n == 1 ? " difference\n" : " differences\n")
-                : "NOT in sync with the plan: absent\n");
+    verdict(out, status.inSync(), status.present(), status.differences(), "absent");
     return out.toString();
   }
 
@@ -140,19 +132,30 @@ final class StatusCommand implements Callable<Integer> {
           live.map(l -> Long.toString(l.packets())).orElse("-"),
           live.map(l -> Long.toString(l.bytes())).orElse("-"));
     }
-    if (status.present()) {
-      for (Difference d : status.differences()) {
-        out.append("drift: ").append(d.line()).append('\n');
-      }
-    }
-    int n = status.differences().size();
-    out.append(
-        status.inSync()
-            ? "in sync with the plan\n"
-            : status.present()
-                ? "NOT in sync with the plan: " + n + (n == 1 ? " difference\n" : " differences\n")
-                : "NOT in sync with the plan: the table is absent\n");
+    verdict(
+        out,
+        status.inSync(),
+        status.present(),
+        status.present()
+            ? status.differences().stream().map(Difference::line).toList()
+            : List.<String>of(),
+        "the table is absent");
     return out.toString();
+  }
+
+  /** The drift lines and the verdict that end every report; {@code absent} says what is missing. */
+  private static void verdict(
+      StringBuilder out, boolean inSync, boolean present, List<String> drift, String absent) {
+    for (String d : drift) {
+      out.append("drift: ").append(d).append('\n');
+    }
+    int n = drift.size();
+    out.append(
+        inSync
+            ? "in sync with the plan\n"
+            : present
+                ? "NOT in sync with the plan: " + n + (n == 1 ? " difference\n" : " differences\n")
+                : "NOT in sync with the plan: " + absent + "\n");
   }
 
   private static final int[] WIDTHS = {-9, -10, -22, -6, 10, 12};

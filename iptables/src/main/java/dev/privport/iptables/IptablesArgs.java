@@ -79,4 +79,19 @@ public final class IptablesArgs {
   public static String program(Family family) {
     return family == Family.IPV4 ? "iptables" : "ip6tables";
   }
+
+  /**
+   * Words as {@code iptables-save} prints them and {@code iptables-restore} reads them: a word with
+   * a space (a rule's comment) in double quotes.
+   */
+  public static String restoreWords(List<String> words) {
+    StringBuilder out = new StringBuilder();
+    for (String w : words) {
+      if (out.length() > 0) {
+        out.append(' ');
+      }
+      out.append(w.contains(" ") ? '"' + w + '"' : w);
+    }
+    return out.toString();
+  }
 }

@@ -222,14 +222,14 @@ public final class IptablesRenderer implements PlanRenderer {
         body.append("-A ")
             .append(chain)
             .append(' ')
-            .append(restoreWords(IptablesArgs.ruleArgs(rule)))
+            .append(IptablesArgs.restoreWords(IptablesArgs.ruleArgs(rule)))
             .append('\n');
       }
       jumps
           .append("-A ")
           .append(IptablesArgs.builtinChain(scope))
           .append(' ')
-          .append(restoreWords(IptablesArgs.scopeGuard(scope)))
+          .append(IptablesArgs.restoreWords(IptablesArgs.scopeGuard(scope)))
           .append(" -j ")
           .append(chain)
           .append('\n');
@@ -252,18 +252,6 @@ public final class IptablesRenderer implements PlanRenderer {
             + body
             + jumps
             + "COMMIT\n");
-  }
-
-  /** Words for a restore file: the comment's spaces need double quotes there. */
-  private static String restoreWords(List<String> words) {
-    StringBuilder out = new StringBuilder();
-    for (String w : words) {
-      if (out.length() > 0) {
-        out.append(' ');
-      }
-      out.append(w.contains(" ") ? '"' + w + '"' : w);
-    }
-    return out.toString();
   }
 
   /** One family's chain for one scope and its jump from the built-in chain. */
