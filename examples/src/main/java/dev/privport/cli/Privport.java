@@ -161,6 +161,9 @@ public class Privport implements Runnable {
     CommandLine cli = commandLine(args.length == 0 ? "" : args[0]);
     cli.setOut(out);
     cli.setErr(err);
+    // An argument is what the user typed: picocli's "@FILE" argument files would read any file
+    // named after an '@' (an interface "@/" was a stack trace), and plans come from --plan only.
+    cli.setExpandAtFiles(false);
     // Every error is one line on stderr.
     OneLineErrors errors = new OneLineErrors(err);
     cli.setParameterExceptionHandler(errors);

@@ -52,6 +52,24 @@ class PrivportCliTest {
   }
 
   @Test
+  void anArgumentStartingWithAtIsAValueNotAFileToRead() throws Exception {
+    // picocli reads "@FILE" as a file of arguments by default: "@/" was a stack trace and exit 1,
+    // and "@/etc/shadow" would have read a file the user never named as a plan.
+    assertThat(run("render", "--interface", "@/", "80:8080")).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString().startsWith("privport: interface");
+    err.getBuffer().setLength(0);
+    java.nio.file.Path args = java.nio.file.Files.createTempFile("privport-args", ".txt");
+    try {
+      java.nio.file.Files.writeString(args, "80:8080\n");
+      assertThat(run("render", "@" + args)).isEqualTo(2);
+      assertThat(out.toString()).isEmpty();
+      assertThat(err.toString().lines()).singleElement().asString().startsWith("privport: ");
+    } finally {
+      java.nio.file.Files.delete(args);
+    }
+  }
+
+  @Test
   void unknownOptionsAndConflictsAreOneLineToo() {
     assertThat(run("render", "--bogus", "80:8080")).isEqualTo(2);
     assertThat(err.toString().lines())
