@@ -199,7 +199,7 @@ public final class FakeNftables implements Nftables {
 
   /**
    * Simulates deleting, by hand, the map element or the rule that implements {@code rule} in the
-   * plan's table ({@code nft delete element …} or {@code nft delete rule … handle N}).
+   * plan's table ({@code nft delete element ...} or {@code nft delete rule ... handle N}).
    *
    * @throws IllegalArgumentException when the table does not hold that redirect
    */
@@ -268,8 +268,8 @@ public final class FakeNftables implements Nftables {
 
   /**
    * The plan's table as {@code nft -j list table inet NAME} prints it ({@code {"nftables": [
-   * {"metainfo": …}, {"table": …}, …]}}), or empty when it does not exist. Edit it and hand it to
-   * {@link #replaceListing} to simulate any other change.
+   * {"metainfo": ...}, {"table": ...}, ...]}}), or empty when it does not exist. Edit it and hand
+   * it to {@link #replaceListing} to simulate any other change.
    */
   public synchronized Optional<String> listing(RedirectPlan plan) {
     open(plan);

@@ -15,9 +15,10 @@ import jnr.ffi.types.ssize_t;
  * Two questions libnftables cannot answer cheaply, asked of the kernel directly on a netfilter
  * netlink socket of the executor's namespace: the ruleset's generation ({@code NFT_MSG_GETGEN}; the
  * kernel adds one for every committed transaction, whatever it touched, and nothing for a failed
- * one or a listing) and whether one table exists ({@code NFT_MSG_GETTABLE}), each in about 20 µs
- * whatever the tables hold. Listing a table through libnftables would read every map element back.
- * Every answer that cannot be had is empty: the caller then takes the path that needs none.
+ * one or a listing) and whether one table exists ({@code NFT_MSG_GETTABLE}), each in about 20
+ * microseconds whatever the tables hold. Listing a table through libnftables would read every map
+ * element back. Every answer that cannot be had is empty: the caller then takes the path that needs
+ * none.
  */
 final class NftGeneration implements AutoCloseable {
   /** The libc calls used (public because jnr-ffi implements it from another class loader). */
