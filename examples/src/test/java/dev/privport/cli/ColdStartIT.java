@@ -2,7 +2,6 @@ package dev.privport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.collect.MoreCollectors;
 import dev.privport.testkit.lab.Kernel;
 import dev.privport.testkit.lab.Netns;
 import dev.privport.testkit.process.Cmd;
@@ -14,8 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,20 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class ColdStartIT {
   /** Runs {@code argv} with {@code env} added; returns stdout and stderr, after exit code 0. */
-  private static String run(Map<String, String> env, List<String> argv) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    var out = Cmd.drain(p.getInputStream());
-    var err = Cmd.drain(p.getErrorStream());
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished: " + argv).isTrue();
-      assertThat(p.exitValue()).as(argv + ": " + err.join()).isZero();
-      return out.join() + err.join();
-    } finally {
-      p.destroyForcibly();
-    }
+  private static String run(Map<String, String> env, List<String> argv) {
+    Cmd.Result r = Cmd.runAsUser(env, argv);
+    assertThat(r.exitCode()).as(argv + ": " + r.stderr()).isZero();
+    return r.stdout() + r.stderr();
   }
 
   @Test
@@ -51,11 +38,7 @@ class ColdStartIT {
     Path tmp = TempDirs.create("privport-coldstart-");
     try (Netns ns = Netns.create("coldstart");
         Echo.Servers servers = ns.call(() -> new Echo.Servers(80, 8080))) {
-      Cmd.run("tar", "-xzf", archive.toString(), "-C", tmp.toString()).orThrow();
-      Path home;
-      try (Stream<Path> top = Files.list(tmp)) {
-        home = top.collect(MoreCollectors.onlyElement());
-      }
+      Path home = DistributionIT.unpack(archive, tmp);
       String privport = home.resolve("bin/privport").toString();
       Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString());
       // The first run makes the archive.

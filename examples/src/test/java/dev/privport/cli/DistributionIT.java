@@ -34,25 +34,10 @@ class DistributionIT {
   private Path tmp;
   private Path home;
 
-  private static Cmd.Result run(Map<String, String> env, List<String> argv) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    var out = Cmd.drain(p.getInputStream());
-    var err = Cmd.drain(p.getErrorStream());
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished: " + argv).isTrue();
-      return new Cmd.Result(argv, p.exitValue(), out.join(), err.join());
-    } finally {
-      p.destroyForcibly();
-    }
-  }
-
   private Cmd.Result privport(Map<String, String> env, String... args) throws Exception {
     List<String> argv = new ArrayList<>(List.of(home.resolve("bin/privport").toString()));
     argv.addAll(List.of(args));
-    return run(env, argv);
+    return Cmd.runAsUser(env, argv);
   }
 
   @BeforeAll
@@ -65,7 +50,8 @@ class DistributionIT {
     assertThat(home.getFileName().toString()).matches("privport-[0-9][^/]*");
   }
 
-  private static Path unpack(Path archive, Path into) throws IOException {
+  /** Unpacks the operator's archive into {@code into}; its one top directory. */
+  static Path unpack(Path archive, Path into) throws IOException {
     Files.createDirectories(into);
     Cmd.run("tar", "-xzf", archive.toString(), "-C", into.toString()).orThrow();
     try (Stream<Path> top = Files.list(into)) {
@@ -134,7 +120,8 @@ class DistributionIT {
     // Unpacked where the path has a space: JDK 17 cannot match an archive there, so none is made.
     Path spaced = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("with space"));
     Cmd.Result there =
-        run(Map.of(), List.of(spaced.resolve("bin/privport").toString(), "render", "80:8080"));
+        Cmd.runAsUser(
+            Map.of(), List.of(spaced.resolve("bin/privport").toString(), "render", "80:8080"));
     assertThat(there.exitCode()).as(there.stderr()).isZero();
     assertThat(there.stdout()).isEqualTo(first.stdout());
     assertThat(jsa(spaced.resolve("lib"))).isEmpty();
@@ -181,7 +168,7 @@ class DistributionIT {
   void theLauncherWorksThroughALinkAndRefusesAnOldOrMissingJava() throws Exception {
     Path bin = Files.createDirectories(tmp.resolve("links"));
     Files.createSymbolicLink(bin.resolve("pp"), home.resolve("bin/privport"));
-    Cmd.Result linked = run(Map.of(), List.of(bin.resolve("pp").toString(), "--version"));
+    Cmd.Result linked = Cmd.runAsUser(Map.of(), List.of(bin.resolve("pp").toString(), "--version"));
     assertThat(linked.exitCode()).as(linked.stderr()).isZero();
     assertThat(linked.stdout()).startsWith("privport ");
 
@@ -228,7 +215,7 @@ class DistributionIT {
             + " && echo \"words: ${COMPREPLY[*]}\""
             + " && COMP_WORDS=(privport install --no-) COMP_CWORD=2 && _complete_privport"
             + " && echo \"options: ${COMPREPLY[*]}\"";
-    Cmd.Result r = run(Map.of(), List.of("bash", "-c", bash));
+    Cmd.Result r = Cmd.runAsUser(Map.of(), List.of("bash", "-c", bash));
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout())
         .contains("-F _complete_privport privport")
@@ -251,7 +238,7 @@ class DistributionIT {
     assertThat(pages).isEqualTo(expected);
     for (String page : pages) {
       Cmd.Result r =
-          run(
+          Cmd.runAsUser(
               Map.of("MANWIDTH", "80", "MAN_KEEP_FORMATTING", "0", "LC_ALL", "C"),
               List.of("man", "--warnings", "-l", man1.resolve(page).toString()));
       assertThat(r.exitCode()).as(page + ": " + r.stderr()).isZero();
@@ -273,12 +260,12 @@ class DistributionIT {
       List<String> prefix = List.of("ip", "netns", "exec", ns.name());
       List<String> apply = new ArrayList<>(prefix);
       apply.addAll(List.of(home.resolve("bin/privport").toString(), "apply", "80:8080"));
-      Cmd.Result r = run(Map.of(), apply);
+      Cmd.Result r = Cmd.runAsUser(Map.of(), apply);
       assertThat(r.exitCode()).as(r.stderr()).isZero();
       assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=8080");
       List<String> remove = new ArrayList<>(prefix);
       remove.addAll(List.of(home.resolve("bin/privport").toString(), "remove", "80:8080"));
-      assertThat(run(Map.of(), remove).exitCode()).isZero();
+      assertThat(Cmd.runAsUser(Map.of(), remove).exitCode()).isZero();
       assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=80");
     }
   }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -71,6 +72,25 @@ public final class Cmd {
    */
   public static Result run(List<String> argv, String stdin) {
     SubprocessRunner runner = stdin == null ? runner() : runner().withInput(stdin);
+    CommandRunner.Outcome o = runner.run(new Command(argv));
+    return new Result(List.copyOf(argv), o.exitStatus(), o.stdout(), o.stderr());
+  }
+
+  /**
+   * Runs {@code argv} as a user would: this JVM's environment plus {@code env} (not the kit's
+   * {@code LC_ALL} and {@code PATH}), stdin closed, killed after 120 s. For programs that must see
+   * the user's environment, such as the unpacked launcher.
+   *
+   * @throws dev.privport.core.CommandException when it cannot start or does not finish in time
+   */
+  public static Result runAsUser(Map<String, String> env, List<String> argv) {
+    SubprocessRunner runner =
+        SubprocessRunner.create()
+            .withTimeout(Duration.ofSeconds(120))
+            .withOutputLimit(Integer.MAX_VALUE);
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      runner = runner.withEnvironment(e.getKey(), e.getValue());
+    }
     CommandRunner.Outcome o = runner.run(new Command(argv));
     return new Result(List.copyOf(argv), o.exitStatus(), o.stdout(), o.stderr());
   }
