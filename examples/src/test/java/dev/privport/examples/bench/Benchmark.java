@@ -401,7 +401,8 @@ public final class Benchmark {
 
   // ---- helpers ----
 
-  private static long timeProcess(List<String> argv) throws IOException, InterruptedException {
+  /** Wall time of {@code argv} run to its end, output discarded; fails unless it exits 0. */
+  static long timeProcess(List<String> argv) throws IOException, InterruptedException {
     long t = System.nanoTime();
     Process p =
         new ProcessBuilder(argv)

@@ -237,17 +237,7 @@ public final class IncrementalApplyBench {
   /** Wall time, and CPU time from this process's reaped children (clock ticks, 10 ms each). */
   private static long[] timeProcess(List<String> argv) throws IOException, InterruptedException {
     long children = childrenTicks();
-    long t = System.nanoTime();
-    Process p =
-        new ProcessBuilder(argv)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    int rc = p.waitFor();
-    long elapsed = System.nanoTime() - t;
-    if (rc != 0) {
-      throw new IllegalStateException(String.join(" ", argv) + " exited " + rc);
-    }
+    long elapsed = Benchmark.timeProcess(argv);
     return new long[] {elapsed, (childrenTicks() - children) * 10_000_000L};
   }
 
