@@ -125,7 +125,7 @@ final class ApplyCommand implements Callable<Integer> {
             + r.target(p)
             + " ("
             + p.redirects().size()
-            + " redirects)"
+            + (p.redirects().size() == 1 ? " redirect)" : " redirects)")
             + (changed ? "" : " already as planned"));
   }
 

@@ -170,7 +170,11 @@ public final class Delegation {
     }
     return new Wire.Response(
         0,
-        "applied: table " + table(peer.uid()) + " (" + plan.redirects().size() + " redirects)\n");
+        "applied: table "
+            + table(peer.uid())
+            + " ("
+            + plan.redirects().size()
+            + (plan.redirects().size() == 1 ? " redirect)\n" : " redirects)\n"));
   }
 
   private void restoreKernel(int uid, String previous) {
@@ -212,7 +216,12 @@ public final class Delegation {
       throw e;
     }
     return new Wire.Response(
-        0, "removed; table " + table(peer.uid()) + " keeps " + keep.size() + " redirects\n");
+        0,
+        "removed; table "
+            + table(peer.uid())
+            + " keeps "
+            + keep.size()
+            + (keep.size() == 1 ? " redirect\n" : " redirects\n"));
   }
 
   // The table is always the uid's own, whatever name the stored text carries.

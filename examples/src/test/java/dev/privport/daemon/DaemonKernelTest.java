@@ -294,7 +294,7 @@ class DaemonKernelTest {
   void removeTakesAwayPortsThenThePlan() {
     Cmd.Result one = client(ALICE, "remove", "443:8443");
     assertThat(one.exitCode()).as(one.stderr()).isZero();
-    assertThat(one.stdout()).isEqualTo("removed; table inet privport-u65534 keeps 1 redirects\n");
+    assertThat(one.stdout()).isEqualTo("removed; table inet privport-u65534 keeps 1 redirect\n");
     assertThat(local(443)).isNotEqualTo("port=8443");
     assertThat(local(80)).isEqualTo("port=8080");
     Cmd.Result all = client(ALICE, "remove");
