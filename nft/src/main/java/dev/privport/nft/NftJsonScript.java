@@ -95,12 +95,7 @@ final class NftJsonScript {
     m.addProperty("type", "inet_service");
     m.addProperty("map", "inet_service");
     String head = command("add", "map", m);
-    long[] packed = new long[g.rules().size()];
-    for (int i = 0; i < packed.length; i++) {
-      RedirectRule r = g.rules().get(i);
-      packed[i] = ((long) r.fromPort() << 32) | r.toPort();
-    }
-    java.util.Arrays.sort(packed);
+    long[] packed = NftTableLayout.sortedPairs(g.rules());
     StringBuilder elements = new StringBuilder(packed.length * 16).append(", \"elem\": [");
     for (int i = 0; i < packed.length; i++) {
       if (i > 0) {

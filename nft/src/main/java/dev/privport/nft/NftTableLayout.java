@@ -75,12 +75,7 @@ final class NftTableLayout {
   }
 
   private static Elements elements(String chain, List<RedirectRule> rules) {
-    long[] packed = new long[rules.size()];
-    for (int i = 0; i < packed.length; i++) {
-      RedirectRule r = rules.get(i);
-      packed[i] = ((long) r.fromPort() << 32) | r.toPort();
-    }
-    Arrays.sort(packed);
+    long[] packed = sortedPairs(rules);
     int[] from = new int[packed.length];
     int[] to = new int[packed.length];
     for (int i = 0; i < packed.length; i++) {
@@ -88,6 +83,20 @@ final class NftTableLayout {
       to[i] = (int) packed[i];
     }
     return new Elements(chain, from, to);
+  }
+
+  /**
+   * A map's elements as {@code from << 32 | to}, one per rule, sorted (so by port): the order the
+   * layout and {@link NftJsonScript} both write them in.
+   */
+  static long[] sortedPairs(List<RedirectRule> rules) {
+    long[] packed = new long[rules.size()];
+    for (int i = 0; i < packed.length; i++) {
+      RedirectRule r = rules.get(i);
+      packed[i] = ((long) r.fromPort() << 32) | r.toPort();
+    }
+    Arrays.sort(packed);
+    return packed;
   }
 
   /**
