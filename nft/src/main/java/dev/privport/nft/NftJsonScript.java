@@ -7,7 +7,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
-import dev.privport.core.Scope;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,23 +35,15 @@ final class NftJsonScript {
     out.append("{\"nftables\": [").append(command("create", "table", t));
     List<String> maps = new ArrayList<>();
     List<String> rules = new ArrayList<>();
-    for (Scope scope : Scope.values()) {
-      boolean incoming = scope == Scope.INCOMING;
-      String chain = incoming ? NftRenderer.INCOMING_CHAIN : NftRenderer.LOCAL_CHAIN;
-      boolean any = false;
-      for (NftRenderer.Group g : groups) {
-        if (g.scope() != scope) {
-          continue;
-        }
-        if (!any) {
-          JsonObject c = identity(table, chain);
-          c.addProperty("type", "nat");
-          c.addProperty("hook", incoming ? "prerouting" : "output");
-          c.addProperty("prio", NftRenderer.NAT_PRIORITY);
-          c.addProperty("policy", "accept");
-          out.append(", ").append(command("add", "chain", c));
-          any = true;
-        }
+    for (NftRenderer.Chain ch : NftRenderer.chains(groups)) {
+      String chain = ch.name();
+      JsonObject c = identity(table, chain);
+      c.addProperty("type", "nat");
+      c.addProperty("hook", ch.hook());
+      c.addProperty("prio", NftRenderer.NAT_PRIORITY);
+      c.addProperty("policy", "accept");
+      out.append(", ").append(command("add", "chain", c));
+      for (NftRenderer.Group g : ch.groups()) {
         if (g.mapped()) {
           maps.add(map(table, g));
           rules.add(

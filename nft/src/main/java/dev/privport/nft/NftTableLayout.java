@@ -49,22 +49,15 @@ final class NftTableLayout {
     List<NftRenderer.Group> groups = NftRenderer.groups(plan.rules());
     List<Object> shape = new ArrayList<>();
     Map<String, Elements> maps = new LinkedHashMap<>();
-    for (Scope scope : Scope.values()) {
-      String chain = scope == Scope.INCOMING ? NftRenderer.INCOMING_CHAIN : NftRenderer.LOCAL_CHAIN;
-      boolean any = false;
-      for (NftRenderer.Group g : groups) {
-        if (g.scope() != scope) {
-          continue;
-        }
-        if (!any) {
-          shape.add("chain " + chain);
-          any = true;
-        }
+    for (NftRenderer.Chain c : NftRenderer.chains(groups)) {
+      String chain = c.name();
+      shape.add("chain " + chain);
+      for (NftRenderer.Group g : c.groups()) {
         if (g.mapped()) {
           RedirectRule h = g.head();
           shape.add(
               new MapItem(
-                  g.mapName(), scope, h.inputInterface(), h.protocol(), h.families(), chain));
+                  g.mapName(), c.scope(), h.inputInterface(), h.protocol(), h.families(), chain));
           maps.put(g.mapName(), elements(chain, g.rules()));
         } else {
           shape.addAll(g.rules());
