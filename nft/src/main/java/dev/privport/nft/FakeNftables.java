@@ -51,14 +51,10 @@ public final class FakeNftables implements Nftables {
   private boolean closed;
 
   FakeNftables() {
-    try {
-      Class.forName("com.google.gson.JsonParser");
-    } catch (ClassNotFoundException e) {
-      throw new NftablesException(
-          NftablesException.Reason.LIBRARY_MISSING,
-          "the fake executor keeps tables as libnftables' JSON with Gson: add the Maven artifact"
-              + " com.google.code.gson:gson");
-    }
+    NftablesException.requireClass(
+        "com.google.gson.JsonParser",
+        "the fake executor keeps tables as libnftables' JSON with Gson",
+        "com.google.code.gson:gson");
   }
 
   @Override
