@@ -391,16 +391,9 @@ public final class FakeNftables implements Nftables {
                   });
           map.add("elem", elements);
           maps.add(map);
-          chainRules.add(
-              rule(
-                  table,
-                  chain,
-                  g.rules().size() + " redirects",
-                  NftJson.mapRule(g.head(), g.mapName())));
-        } else {
-          for (RedirectRule r : g.rules()) {
-            chainRules.add(rule(table, chain, r.describe(), NftJson.plainRule(r)));
-          }
+        }
+        for (NftJson.Rule r : NftJson.rules(g)) {
+          chainRules.add(rule(table, chain, r.comment(), r.expr()));
         }
       }
     }

@@ -935,12 +935,9 @@ final class NftInspector {
         for (NftRenderer.Group g : c.groups()) {
           if (g.mapped()) {
             maps.put(g.mapName(), PlannedMap.of(g.mapName(), g.rules()));
-            rules.add(
-                planned(NftJson.mapRule(g.head(), g.mapName()), g.rules().size() + " redirects"));
-          } else {
-            for (RedirectRule r : g.rules()) {
-              rules.add(planned(NftJson.plainRule(r), r.describe()));
-            }
+          }
+          for (NftJson.Rule r : NftJson.rules(g)) {
+            rules.add(planned(r.expr(), r.comment()));
           }
         }
         chains.put(c.name(), new PlannedChain(c.name(), c.hook(), rules));

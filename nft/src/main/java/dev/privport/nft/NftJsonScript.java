@@ -6,7 +6,6 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.RedirectRule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,16 +45,9 @@ final class NftJsonScript {
       for (NftRenderer.Group g : ch.groups()) {
         if (g.mapped()) {
           maps.add(map(table, g));
-          rules.add(
-              rule(
-                  table,
-                  chain,
-                  g.rules().size() + " redirects",
-                  NftJson.mapRule(g.head(), g.mapName())));
-        } else {
-          for (RedirectRule r : g.rules()) {
-            rules.add(rule(table, chain, r.describe(), NftJson.plainRule(r)));
-          }
+        }
+        for (NftJson.Rule r : NftJson.rules(g)) {
+          rules.add(rule(table, chain, r.comment(), r.expr()));
         }
       }
     }
