@@ -7,7 +7,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
 import dev.privport.core.RedirectPlan;
 import dev.privport.core.RedirectRule;
-import dev.privport.core.Scope;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,14 +51,10 @@ public final class FakeNftables implements Nftables {
   private boolean closed;
 
   FakeNftables() {
-    try {
-      Class.forName("com.google.gson.JsonParser");
-    } catch (ClassNotFoundException e) {
-      throw new NftablesException(
-          NftablesException.Reason.LIBRARY_MISSING,
-          "the fake executor keeps tables as libnftables' JSON with Gson: add the Maven artifact"
-              + " com.google.code.gson:gson");
-    }
+    NftablesException.requireClass(
+        "com.google.gson.JsonParser",
+        "the fake executor keeps tables as libnftables' JSON with Gson",
+        "com.google.code.gson:gson");
   }
 
   @Override
@@ -372,15 +367,14 @@ public final class FakeNftables implements Nftables {
   private static JsonArray listingOf(RedirectPlan plan, long tableHandle) {
     String table = NftRenderer.tableName(plan);
     List<NftRenderer.Group> groups = NftRenderer.groups(plan.rules());
-    Map<String, List<JsonObject>> rules = new LinkedHashMap<>();
+    List<NftRenderer.Chain> tableChains = NftRenderer.chains(groups);
+    List<List<JsonObject>> rules = new ArrayList<>();
     List<JsonObject> maps = new ArrayList<>();
-    for (Scope scope : Scope.values()) {
-      String chain = scope == Scope.INCOMING ? NftRenderer.INCOMING_CHAIN : NftRenderer.LOCAL_CHAIN;
-      for (NftRenderer.Group g : groups) {
-        if (g.scope() != scope) {
-          continue;
-        }
-        List<JsonObject> chainRules = rules.computeIfAbsent(chain, k -> new ArrayList<>());
+    for (NftRenderer.Chain ch : tableChains) {
+      String chain = ch.name();
+      List<JsonObject> chainRules = new ArrayList<>();
+      rules.add(chainRules);
+      for (NftRenderer.Group g : ch.groups()) {
         if (g.mapped()) {
           JsonObject map = identity(table, g.mapName());
           map.addProperty("type", "inet_service");
@@ -397,30 +391,23 @@ public final class FakeNftables implements Nftables {
                   });
           map.add("elem", elements);
           maps.add(map);
-          chainRules.add(
-              rule(
-                  table,
-                  chain,
-                  g.rules().size() + " redirects",
-                  NftJson.mapRule(g.head(), g.mapName())));
-        } else {
-          for (RedirectRule r : g.rules()) {
-            chainRules.add(rule(table, chain, r.describe(), NftJson.plainRule(r)));
-          }
+        }
+        for (NftJson.Rule r : NftJson.rules(g)) {
+          chainRules.add(rule(table, chain, r.comment(), r.expr()));
         }
       }
     }
     // The maps come before the chains in the listing, but the kernel numbers the chains first.
     long handle = 1;
     List<JsonObject> chains = new ArrayList<>();
-    for (String chain : rules.keySet()) {
+    for (NftRenderer.Chain ch : tableChains) {
       JsonObject c = new JsonObject();
       c.addProperty("family", FAMILY);
       c.addProperty("table", table);
-      c.addProperty("name", chain);
+      c.addProperty("name", ch.name());
       c.addProperty("handle", handle++);
       c.addProperty("type", "nat");
-      c.addProperty("hook", chain.equals(NftRenderer.INCOMING_CHAIN) ? "prerouting" : "output");
+      c.addProperty("hook", ch.hook());
       c.addProperty("prio", NftRenderer.NAT_PRIORITY);
       c.addProperty("policy", "accept");
       chains.add(c);
@@ -440,7 +427,7 @@ public final class FakeNftables implements Nftables {
     for (JsonObject c : chains) {
       items.add(object("chain", c));
     }
-    for (List<JsonObject> chainRules : rules.values()) {
+    for (List<JsonObject> chainRules : rules) {
       for (JsonObject r : chainRules) {
         r.addProperty("handle", handle++);
         items.add(object("rule", reorderedRule(r)));

@@ -3,12 +3,17 @@ package dev.privport.nft;
 import java.util.Arrays;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /** The few libc calls the executor makes itself, bound once. */
 final class Libc {
   private static final int MFD_CLOEXEC = 1;
+  private static final int AF_NETLINK = 16;
+  private static final int SOCK_RAW = 3;
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int NETLINK_NETFILTER = 12;
 
   /** The libc functions used (public because jnr-ffi implements it from another class loader). */
   public interface Native {
@@ -20,6 +25,14 @@ final class Libc {
 
     @ssize_t
     long write(int fd, @In byte[] buf, @size_t long count);
+
+    int setsockopt(int fd, int level, int name, @In byte[] value, int length);
+
+    @ssize_t
+    long send(int fd, @In byte[] buf, @size_t long len, int flags);
+
+    @ssize_t
+    long recv(int fd, @Out byte[] buf, @size_t long len, int flags);
   }
 
   private static volatile Native bound;
@@ -41,6 +54,11 @@ final class Libc {
       bound = c;
     }
     return c;
+  }
+
+  /** A netfilter netlink socket (close-on-exec) opened with {@code c}, or -1 (errno set). */
+  static int netfilterSocket(Native c) {
+    return c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
   }
 
   /** An anonymous in-memory file holding {@code content}, or -1 when none can be made. */

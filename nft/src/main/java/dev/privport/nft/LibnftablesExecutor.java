@@ -56,13 +56,10 @@ public final class LibnftablesExecutor implements Nftables {
   }
 
   static LibnftablesExecutor open(String soname, StateDirectory state) {
-    try {
-      Class.forName("jnr.ffi.LibraryLoader");
-    } catch (ClassNotFoundException e) {
-      throw new NftablesException(
-          NftablesException.Reason.LIBRARY_MISSING,
-          "the libnftables executor needs jnr-ffi on the class path: add the Maven artifact com.github.jnr:jnr-ffi");
-    }
+    NftablesException.requireClass(
+        "jnr.ffi.LibraryLoader",
+        "the libnftables executor needs jnr-ffi on the class path",
+        "com.github.jnr:jnr-ffi");
     return new LibnftablesExecutor(NftContext.open(soname), state);
   }
 
@@ -453,13 +450,10 @@ public final class LibnftablesExecutor implements Nftables {
    */
   @Override
   public PlanStatus inspect(RedirectPlan plan) {
-    try {
-      Class.forName("com.google.gson.JsonParser");
-    } catch (ClassNotFoundException e) {
-      throw new NftablesException(
-          NftablesException.Reason.LIBRARY_MISSING,
-          "inspecting a table reads libnftables' JSON with Gson: add the Maven artifact com.google.code.gson:gson");
-    }
+    NftablesException.requireClass(
+        "com.google.gson.JsonParser",
+        "inspecting a table reads libnftables' JSON with Gson",
+        "com.google.code.gson:gson");
     String list = "list table inet " + NftRenderer.tableName(plan);
     return readingAgain(
         () -> {

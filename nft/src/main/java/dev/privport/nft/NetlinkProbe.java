@@ -7,10 +7,6 @@ import jnr.ffi.Runtime;
  * nft_ctx_new} cannot open one it calls {@code exit()}, which would end the embedding JVM.
  */
 final class NetlinkProbe {
-  private static final int AF_NETLINK = 16;
-  private static final int SOCK_RAW = 3;
-  private static final int SOCK_CLOEXEC = 0x80000;
-  private static final int NETLINK_NETFILTER = 12;
   private static final int EMFILE = 24;
 
   private NetlinkProbe() {}
@@ -18,7 +14,7 @@ final class NetlinkProbe {
   /** Returns null when a socket can be opened, else why not. */
   static String problem() {
     Libc.Native libc = Libc.get();
-    int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    int fd = Libc.netfilterSocket(libc);
     if (fd < 0) {
       int errno = Runtime.getRuntime(libc).getLastError();
       if (errno == EMFILE) {

@@ -5,11 +5,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 
 /**
  * Two questions libnftables cannot answer cheaply, asked of the kernel directly on a netfilter
@@ -21,25 +16,6 @@ import jnr.ffi.types.ssize_t;
  * none.
  */
 final class NftGeneration implements AutoCloseable {
-  /** The libc calls used (public because jnr-ffi implements it from another class loader). */
-  public interface Native {
-    int socket(int domain, int type, int protocol);
-
-    int close(int fd);
-
-    int setsockopt(int fd, int level, int name, @In byte[] value, int length);
-
-    @ssize_t
-    long send(int fd, @In byte[] buf, @size_t long len, int flags);
-
-    @ssize_t
-    long recv(int fd, @Out byte[] buf, @size_t long len, int flags);
-  }
-
-  private static final int AF_NETLINK = 16;
-  private static final int SOCK_RAW = 3;
-  private static final int SOCK_CLOEXEC = 0x80000;
-  private static final int NETLINK_NETFILTER = 12;
   private static final int SOL_SOCKET = 1;
   private static final int SO_RCVTIMEO = 20;
   private static final int NLM_F_REQUEST = 1;
@@ -54,13 +30,11 @@ final class NftGeneration implements AutoCloseable {
   private static final int NFPROTO_INET = 1;
   private static final int ENOENT = 2;
 
-  private static volatile Native bound;
-
-  private final Native libc;
+  private final Libc.Native libc;
   private int fd;
   private int sequence;
 
-  private NftGeneration(Native libc, int fd) {
+  private NftGeneration(Libc.Native libc, int fd) {
     this.libc = libc;
     this.fd = fd;
   }
@@ -71,14 +45,8 @@ final class NftGeneration implements AutoCloseable {
    */
   static NftGeneration open() {
     try {
-      Native c = bound;
-      if (c == null) {
-        c =
-            NftContext.withRootFormatLocale(
-                () -> bound != null ? bound : LibraryLoader.create(Native.class).load("c"));
-        bound = c;
-      }
-      int fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+      Libc.Native c = Libc.get();
+      int fd = Libc.netfilterSocket(c);
       if (fd < 0) {
         return null;
       }

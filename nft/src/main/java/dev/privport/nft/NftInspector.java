@@ -930,29 +930,17 @@ final class NftInspector {
       List<NftRenderer.Group> groups = NftRenderer.groups(plan.rules());
       Map<String, PlannedMap> maps = new LinkedHashMap<>();
       Map<String, PlannedChain> chains = new LinkedHashMap<>();
-      for (Scope scope : Scope.values()) {
+      for (NftRenderer.Chain c : NftRenderer.chains(groups)) {
         List<PlannedRule> rules = new ArrayList<>();
-        for (NftRenderer.Group g : groups) {
-          if (g.scope() != scope) {
-            continue;
-          }
+        for (NftRenderer.Group g : c.groups()) {
           if (g.mapped()) {
             maps.put(g.mapName(), PlannedMap.of(g.mapName(), g.rules()));
-            rules.add(
-                planned(NftJson.mapRule(g.head(), g.mapName()), g.rules().size() + " redirects"));
-          } else {
-            for (RedirectRule r : g.rules()) {
-              rules.add(planned(NftJson.plainRule(r), r.describe()));
-            }
+          }
+          for (NftJson.Rule r : NftJson.rules(g)) {
+            rules.add(planned(r.expr(), r.comment()));
           }
         }
-        if (!rules.isEmpty()) {
-          String name =
-              scope == Scope.INCOMING ? NftRenderer.INCOMING_CHAIN : NftRenderer.LOCAL_CHAIN;
-          chains.put(
-              name,
-              new PlannedChain(name, scope == Scope.INCOMING ? "prerouting" : "output", rules));
-        }
+        chains.put(c.name(), new PlannedChain(c.name(), c.hook(), rules));
       }
       return new Planned(maps, chains);
     }

@@ -54,6 +54,25 @@ final class NftJson {
     return ELEMENT.read(reader);
   }
 
+  /** A rule {@link NftRenderer} writes: its expression as libnftables lists it, and its comment. */
+  record Rule(JsonArray expr, String comment) {}
+
+  /**
+   * The rules {@link NftRenderer} writes for {@code group}, in order: one map rule whose comment
+   * counts the redirects, or one rule per redirect described by its comment.
+   */
+  static List<Rule> rules(NftRenderer.Group group) {
+    if (group.mapped()) {
+      return List.of(
+          new Rule(mapRule(group.head(), group.mapName()), group.rules().size() + " redirects"));
+    }
+    List<Rule> rules = new ArrayList<>(group.rules().size());
+    for (RedirectRule r : group.rules()) {
+      rules.add(new Rule(plainRule(r), r.describe()));
+    }
+    return rules;
+  }
+
   /** The expression of the one rule {@link NftRenderer} writes for {@code rule}. */
   static JsonArray plainRule(RedirectRule rule) {
     JsonArray expr = matches(rule);

@@ -6,8 +6,6 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.RedirectRule;
-import dev.privport.core.Scope;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,35 +34,20 @@ final class NftJsonScript {
     out.append("{\"nftables\": [").append(command("create", "table", t));
     List<String> maps = new ArrayList<>();
     List<String> rules = new ArrayList<>();
-    for (Scope scope : Scope.values()) {
-      boolean incoming = scope == Scope.INCOMING;
-      String chain = incoming ? NftRenderer.INCOMING_CHAIN : NftRenderer.LOCAL_CHAIN;
-      boolean any = false;
-      for (NftRenderer.Group g : groups) {
-        if (g.scope() != scope) {
-          continue;
-        }
-        if (!any) {
-          JsonObject c = identity(table, chain);
-          c.addProperty("type", "nat");
-          c.addProperty("hook", incoming ? "prerouting" : "output");
-          c.addProperty("prio", NftRenderer.NAT_PRIORITY);
-          c.addProperty("policy", "accept");
-          out.append(", ").append(command("add", "chain", c));
-          any = true;
-        }
+    for (NftRenderer.Chain ch : NftRenderer.chains(groups)) {
+      String chain = ch.name();
+      JsonObject c = identity(table, chain);
+      c.addProperty("type", "nat");
+      c.addProperty("hook", ch.hook());
+      c.addProperty("prio", NftRenderer.NAT_PRIORITY);
+      c.addProperty("policy", "accept");
+      out.append(", ").append(command("add", "chain", c));
+      for (NftRenderer.Group g : ch.groups()) {
         if (g.mapped()) {
           maps.add(map(table, g));
-          rules.add(
-              rule(
-                  table,
-                  chain,
-                  g.rules().size() + " redirects",
-                  NftJson.mapRule(g.head(), g.mapName())));
-        } else {
-          for (RedirectRule r : g.rules()) {
-            rules.add(rule(table, chain, r.describe(), NftJson.plainRule(r)));
-          }
+        }
+        for (NftJson.Rule r : NftJson.rules(g)) {
+          rules.add(rule(table, chain, r.comment(), r.expr()));
         }
       }
     }
@@ -95,12 +78,7 @@ final class NftJsonScript {
     m.addProperty("type", "inet_service");
     m.addProperty("map", "inet_service");
     String head = command("add", "map", m);
-    long[] packed = new long[g.rules().size()];
-    for (int i = 0; i < packed.length; i++) {
-      RedirectRule r = g.rules().get(i);
-      packed[i] = ((long) r.fromPort() << 32) | r.toPort();
-    }
-    java.util.Arrays.sort(packed);
+    long[] packed = NftTableLayout.sortedPairs(g.rules());
     StringBuilder elements = new StringBuilder(packed.length * 16).append(", \"elem\": [");
     for (int i = 0; i < packed.length; i++) {
       if (i > 0) {

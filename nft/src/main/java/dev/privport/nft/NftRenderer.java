@@ -133,13 +133,9 @@ public final class NftRenderer implements PlanRenderer {
         map(out, g);
       }
     }
-    for (Scope scope : Scope.values()) {
-      List<Group> scoped = groups.stream().filter(g -> g.scope() == scope).toList();
-      if (scoped.isEmpty()) {
-        continue;
-      }
+    for (Chain c : chains(groups)) {
       first = separate(out, first);
-      chain(out, scope, scoped);
+      chain(out, c);
     }
     return out.append("}\n").toString();
   }
@@ -174,12 +170,50 @@ public final class NftRenderer implements PlanRenderer {
      */
     String mapName() {
       RedirectRule h = head();
-      return (h.scope() == Scope.INCOMING ? INCOMING_CHAIN : LOCAL_CHAIN)
+      return chainName(h.scope())
           + "_"
           + h.protocol().keyword()
           + (h.singleFamily() ? "_" + h.family().keyword() : "")
           + h.inputInterface().map(i -> "_via_" + i.replace("+", "/all")).orElse("");
     }
+  }
+
+  /** The chain that holds {@code scope}'s rules. */
+  static String chainName(Scope scope) {
+    return scope == Scope.INCOMING ? INCOMING_CHAIN : LOCAL_CHAIN;
+  }
+
+  /** A base chain of the plan's table: its scope and the groups it holds, in rendering order. */
+  record Chain(Scope scope, List<Group> groups) {
+    String name() {
+      return chainName(scope);
+    }
+
+    /** The nat hook the chain is attached to. */
+    String hook() {
+      return scope == Scope.INCOMING ? "prerouting" : "output";
+    }
+  }
+
+  /**
+   * The chains of a table holding {@code groups}: one per scope that has any, in {@link Scope}
+   * order, each with its groups in their order. Every form of the table (the script, its JSON, its
+   * layout, the fake's listing, the status's plan) is written from this one walk.
+   */
+  static List<Chain> chains(List<Group> groups) {
+    List<Chain> chains = new ArrayList<>(2);
+    for (Scope scope : Scope.values()) {
+      List<Group> scoped = new ArrayList<>();
+      for (Group g : groups) {
+        if (g.scope() == scope) {
+          scoped.add(g);
+        }
+      }
+      if (!scoped.isEmpty()) {
+        chains.add(new Chain(scope, List.copyOf(scoped)));
+      }
+    }
+    return chains;
   }
 
   /** What rules must share to share one map rule. */
@@ -261,17 +295,16 @@ public final class NftRenderer implements PlanRenderer {
         .append('\n');
   }
 
-  private static void chain(StringBuilder out, Scope scope, List<Group> groups) {
-    boolean incoming = scope == Scope.INCOMING;
+  private static void chain(StringBuilder out, Chain chain) {
     out.append("\tchain ")
-        .append(incoming ? INCOMING_CHAIN : LOCAL_CHAIN)
+        .append(chain.name())
         .append(" {\n")
         .append("\t\ttype nat hook ")
-        .append(incoming ? "prerouting" : "output")
+        .append(chain.hook())
         .append(" priority ")
         .append(NAT_PRIORITY)
         .append("; policy accept;\n");
-    for (Group g : groups) {
+    for (Group g : chain.groups()) {
       if (g.mapped()) {
         out.append("\t\t");
         matches(out, g.head());

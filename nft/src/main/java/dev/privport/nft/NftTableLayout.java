@@ -49,22 +49,15 @@ final class NftTableLayout {
     List<NftRenderer.Group> groups = NftRenderer.groups(plan.rules());
     List<Object> shape = new ArrayList<>();
     Map<String, Elements> maps = new LinkedHashMap<>();
-    for (Scope scope : Scope.values()) {
-      String chain = scope == Scope.INCOMING ? NftRenderer.INCOMING_CHAIN : NftRenderer.LOCAL_CHAIN;
-      boolean any = false;
-      for (NftRenderer.Group g : groups) {
-        if (g.scope() != scope) {
-          continue;
-        }
-        if (!any) {
-          shape.add("chain " + chain);
-          any = true;
-        }
+    for (NftRenderer.Chain c : NftRenderer.chains(groups)) {
+      String chain = c.name();
+      shape.add("chain " + chain);
+      for (NftRenderer.Group g : c.groups()) {
         if (g.mapped()) {
           RedirectRule h = g.head();
           shape.add(
               new MapItem(
-                  g.mapName(), scope, h.inputInterface(), h.protocol(), h.families(), chain));
+                  g.mapName(), c.scope(), h.inputInterface(), h.protocol(), h.families(), chain));
           maps.put(g.mapName(), elements(chain, g.rules()));
         } else {
           shape.addAll(g.rules());
@@ -75,12 +68,7 @@ final class NftTableLayout {
   }
 
   private static Elements elements(String chain, List<RedirectRule> rules) {
-    long[] packed = new long[rules.size()];
-    for (int i = 0; i < packed.length; i++) {
-      RedirectRule r = rules.get(i);
-      packed[i] = ((long) r.fromPort() << 32) | r.toPort();
-    }
-    Arrays.sort(packed);
+    long[] packed = sortedPairs(rules);
     int[] from = new int[packed.length];
     int[] to = new int[packed.length];
     for (int i = 0; i < packed.length; i++) {
@@ -88,6 +76,20 @@ final class NftTableLayout {
       to[i] = (int) packed[i];
     }
     return new Elements(chain, from, to);
+  }
+
+  /**
+   * A map's elements as {@code from << 32 | to}, one per rule, sorted (so by port): the order the
+   * layout and {@link NftJsonScript} both write them in.
+   */
+  static long[] sortedPairs(List<RedirectRule> rules) {
+    long[] packed = new long[rules.size()];
+    for (int i = 0; i < packed.length; i++) {
+      RedirectRule r = rules.get(i);
+      packed[i] = ((long) r.fromPort() << 32) | r.toPort();
+    }
+    Arrays.sort(packed);
+    return packed;
   }
 
   /**

@@ -61,6 +61,19 @@ public class NftablesException extends RuntimeException {
     this(reason, message, "", OptionalInt.empty(), Optional.empty());
   }
 
+  /**
+   * Throws {@link Reason#LIBRARY_MISSING}, "{@code why}: add the Maven artifact {@code artifact}",
+   * when {@code className}, of an optional dependency, cannot be loaded.
+   */
+  static void requireClass(String className, String why, String artifact) {
+    try {
+      Class.forName(className);
+    } catch (ClassNotFoundException e) {
+      throw new NftablesException(
+          Reason.LIBRARY_MISSING, why + ": add the Maven artifact " + artifact);
+    }
+  }
+
   /** The kind of failure. */
   public Reason reason() {
     return reason;
