@@ -5,7 +5,6 @@ import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.core.spi.RenderOptions;
-import dev.privport.core.spi.RenderedFile;
 import dev.privport.core.spi.Rendering;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -33,14 +32,7 @@ public final class RedirRenderer implements PlanRenderer {
 
   @Override
   public Rendering rendering(RedirectPlan plan, RenderOptions options) {
-    Remedy r = Remedies.redir(plan);
-    return new Rendering(
-        r.apply(),
-        r.remove(),
-        r.files().stream()
-            .map(f -> new RenderedFile(DIR + "/" + f.fileName(), f.content()))
-            .toList(),
-        r.caveats());
+    return Remedies.redir(plan).rendering(f -> DIR + "/" + f.fileName());
   }
 
   @Override

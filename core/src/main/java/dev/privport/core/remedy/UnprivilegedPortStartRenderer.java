@@ -5,7 +5,6 @@ import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.core.spi.RenderOptions;
-import dev.privport.core.spi.RenderedFile;
 import dev.privport.core.spi.Rendering;
 import java.util.List;
 
@@ -42,12 +41,7 @@ public final class UnprivilegedPortStartRenderer implements PlanRenderer {
           List.of(),
           List.of("every port of the plan is already unprivileged (>= 1024)"));
     }
-    Remedy r = Remedies.unprivilegedPortStart(plan);
-    return new Rendering(
-        r.apply(),
-        r.remove(),
-        r.files().stream().map(f -> new RenderedFile(path(plan), f.content())).toList(),
-        r.caveats());
+    return Remedies.unprivilegedPortStart(plan).rendering(f -> path(plan));
   }
 
   @Override
