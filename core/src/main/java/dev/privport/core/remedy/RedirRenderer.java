@@ -1,7 +1,6 @@
 package dev.privport.core.remedy;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.core.spi.RenderOptions;
@@ -23,11 +22,7 @@ public final class RedirRenderer implements PlanRenderer {
   /** The apply steps, one command a line. */
   @Override
   public String render(RedirectPlan plan) {
-    StringBuilder out = new StringBuilder();
-    for (Step s : Remedies.redir(plan).apply()) {
-      out.append(s.toShell()).append('\n');
-    }
-    return out.toString();
+    return Remedies.shellLines(Remedies.redir(plan).apply());
   }
 
   @Override

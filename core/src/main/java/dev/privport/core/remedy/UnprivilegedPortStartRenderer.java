@@ -1,7 +1,6 @@
 package dev.privport.core.remedy;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.core.spi.RenderOptions;
@@ -25,11 +24,7 @@ public final class UnprivilegedPortStartRenderer implements PlanRenderer {
   /** The apply steps, one command a line (none when the host already allows the ports). */
   @Override
   public String render(RedirectPlan plan) {
-    StringBuilder out = new StringBuilder();
-    for (Step s : rendering(plan, RenderOptions.NONE).apply()) {
-      out.append(s.toShell()).append('\n');
-    }
-    return out.toString();
+    return Remedies.shellLines(rendering(plan, RenderOptions.NONE).apply());
   }
 
   @Override
