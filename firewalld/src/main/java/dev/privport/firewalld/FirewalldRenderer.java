@@ -81,9 +81,7 @@ public final class FirewalldRenderer implements PlanRenderer {
   public Rendering rendering(RedirectPlan plan, RenderOptions options) {
     FirewalldDirectRules direct = renderDirect(plan);
     List<RenderedFile> files = new ArrayList<>();
-    files.add(
-        new RenderedFile(
-            DIR + "/" + plan.qualifiedName() + ".direct.xml", direct.directXml().content()));
+    files.add(new RenderedFile(directXmlPath(plan), direct.directXml().content()));
     List<String> notes = new ArrayList<>();
     notes.add(
         "Runtime rules are gone after firewall-cmd --reload: keep them with --permanent, the"
@@ -105,7 +103,7 @@ public final class FirewalldRenderer implements PlanRenderer {
 
   @Override
   public boolean owns(RedirectPlan plan, String path) {
-    if (path.equals(DIR + "/" + plan.qualifiedName() + ".direct.xml")) {
+    if (path.equals(directXmlPath(plan))) {
       return true;
     }
     for (Scope scope : Scope.values()) {
@@ -123,6 +121,11 @@ public final class FirewalldRenderer implements PlanRenderer {
 
   private static final String DIR = "firewalld";
   private static final String POLICIES = DIR + "/policies";
+
+  /** The direct rules' file below an output directory: {@code firewalld/Q.direct.xml}. */
+  private static String directXmlPath(RedirectPlan plan) {
+    return DIR + "/" + plan.qualifiedName() + ".direct.xml";
+  }
 
   /** The direct-rule route. */
   public FirewalldDirectRules renderDirect(RedirectPlan plan) {

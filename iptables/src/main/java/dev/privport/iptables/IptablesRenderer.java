@@ -41,6 +41,11 @@ public final class IptablesRenderer implements PlanRenderer {
   /** The apply commands, one guarded command a line, for {@code sh -e}. */
   @Override
   public String render(RedirectPlan plan) {
+    return script(plan, renderAll(plan).apply());
+  }
+
+  /** {@link #render}'s text around {@code apply}, the plan's apply steps already rendered. */
+  private static String script(RedirectPlan plan, List<Step> apply) {
     StringBuilder out =
         new StringBuilder()
             .append("# privport plan \"")
@@ -58,7 +63,7 @@ public final class IptablesRenderer implements PlanRenderer {
                 "if firewall-cmd --state >/dev/null 2>&1; then echo 'privport: warning: firewalld"
                     + " runs here and its next firewall-cmd --reload deletes these chains; use the"
                     + " firewalld backend' >&2; fi\n");
-    for (Step step : renderAll(plan).apply()) {
+    for (Step step : apply) {
       out.append(step.toShell()).append('\n');
     }
     return out.toString();
@@ -74,7 +79,7 @@ public final class IptablesRenderer implements PlanRenderer {
     IptablesRendering r = renderAll(plan);
     String q = plan.qualifiedName();
     List<RenderedFile> files = new ArrayList<>();
-    files.add(new RenderedFile(DIR + "/" + q + ".sh", render(plan)));
+    files.add(new RenderedFile(DIR + "/" + q + ".sh", script(plan, r.apply())));
     r.restoreIpv4().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v4", f)));
     r.restoreIpv6().ifPresent(f -> files.add(new RenderedFile(DIR + "/" + q + ".rules.v6", f)));
     return new Rendering(

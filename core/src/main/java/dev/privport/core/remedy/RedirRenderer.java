@@ -1,11 +1,9 @@
 package dev.privport.core.remedy;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.core.spi.RenderOptions;
-import dev.privport.core.spi.RenderedFile;
 import dev.privport.core.spi.Rendering;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -24,23 +22,12 @@ public final class RedirRenderer implements PlanRenderer {
   /** The apply steps, one command a line. */
   @Override
   public String render(RedirectPlan plan) {
-    StringBuilder out = new StringBuilder();
-    for (Step s : Remedies.redir(plan).apply()) {
-      out.append(s.toShell()).append('\n');
-    }
-    return out.toString();
+    return Remedies.shellLines(Remedies.redir(plan).apply());
   }
 
   @Override
   public Rendering rendering(RedirectPlan plan, RenderOptions options) {
-    Remedy r = Remedies.redir(plan);
-    return new Rendering(
-        r.apply(),
-        r.remove(),
-        r.files().stream()
-            .map(f -> new RenderedFile(DIR + "/" + f.fileName(), f.content()))
-            .toList(),
-        r.caveats());
+    return Remedies.redir(plan).rendering(f -> DIR + "/" + f.fileName());
   }
 
   @Override

@@ -528,6 +528,15 @@ public final class Remedies {
     return Optional.of(shown.isEmpty() ? "(no interpreter named)" : Checks.show(shown));
   }
 
+  /** The remedy renderers' headline text: {@code steps}, one command a line for {@code sh}. */
+  static String shellLines(List<Step> steps) {
+    StringBuilder out = new StringBuilder();
+    for (Step s : steps) {
+      out.append(s.toShell()).append('\n');
+    }
+    return out.toString();
+  }
+
   /** The file's capabilities as {@code getcap} prints them ({@code cap_net_raw=ep}), or "". */
   private static String fileCapabilities(Path file) {
     CommandRunner.Outcome out;

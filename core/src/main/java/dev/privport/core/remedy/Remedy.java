@@ -4,7 +4,10 @@ import dev.privport.core.CommandRunner;
 import dev.privport.core.ConfigFile;
 import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
+import dev.privport.core.spi.RenderedFile;
+import dev.privport.core.spi.Rendering;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One way of letting an unprivileged service use a low port, rendered: the commands that apply and
@@ -37,6 +40,18 @@ public record Remedy(
   /** Whether applying changes anything: false when the host already allows what was asked. */
   public boolean needed() {
     return !apply.isEmpty();
+  }
+
+  /**
+   * This remedy in the SPI's shape, for the renderers of the remedies that take a plan: each file
+   * at {@code pathOf} it (its path below an output directory), the caveats as notes.
+   */
+  Rendering rendering(Function<ConfigFile, String> pathOf) {
+    return new Rendering(
+        apply,
+        remove,
+        files.stream().map(f -> new RenderedFile(pathOf.apply(f), f.content())).toList(),
+        caveats);
   }
 
   /** Runs every apply step with {@code runner}. */

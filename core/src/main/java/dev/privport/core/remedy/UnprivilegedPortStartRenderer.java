@@ -1,11 +1,9 @@
 package dev.privport.core.remedy;
 
 import dev.privport.core.RedirectPlan;
-import dev.privport.core.Step;
 import dev.privport.core.spi.Backend;
 import dev.privport.core.spi.PlanRenderer;
 import dev.privport.core.spi.RenderOptions;
-import dev.privport.core.spi.RenderedFile;
 import dev.privport.core.spi.Rendering;
 import java.util.List;
 
@@ -26,11 +24,7 @@ public final class UnprivilegedPortStartRenderer implements PlanRenderer {
   /** The apply steps, one command a line (none when the host already allows the ports). */
   @Override
   public String render(RedirectPlan plan) {
-    StringBuilder out = new StringBuilder();
-    for (Step s : rendering(plan, RenderOptions.NONE).apply()) {
-      out.append(s.toShell()).append('\n');
-    }
-    return out.toString();
+    return Remedies.shellLines(rendering(plan, RenderOptions.NONE).apply());
   }
 
   @Override
@@ -42,12 +36,7 @@ public final class UnprivilegedPortStartRenderer implements PlanRenderer {
           List.of(),
           List.of("every port of the plan is already unprivileged (>= 1024)"));
     }
-    Remedy r = Remedies.unprivilegedPortStart(plan);
-    return new Rendering(
-        r.apply(),
-        r.remove(),
-        r.files().stream().map(f -> new RenderedFile(path(plan), f.content())).toList(),
-        r.caveats());
+    return Remedies.unprivilegedPortStart(plan).rendering(f -> path(plan));
   }
 
   @Override

@@ -35,8 +35,10 @@ public final class PlanRenderers {
         return renderer;
       }
     }
+    // Every remedy is in privport-core, so only a firewall's module can be missing: a remedy not
+    // found is one that takes no plan.
     Checks.check(
-        backend.firewall() || !backend.coordinates().equals(Backend.REDIR.coordinates()),
+        backend.firewall(),
         "backend",
         backend.cliName(),
         "is not rendered from a plan (see Remedies)");
