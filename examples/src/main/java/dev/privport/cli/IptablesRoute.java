@@ -353,8 +353,11 @@ final class IptablesRoute implements Route {
     return changes ? Optional.of(out.append("COMMIT\n").toString()) : Optional.empty();
   }
 
-  /** The state that {@code plan} wants, keeping jumps to its chains that privport did not add. */
-  private static Snapshot target(RedirectPlan plan, Family family, Snapshot live, boolean remove) {
+  /**
+   * The state {@code family}'s nat table is to reach: the plan's chains and jumps (none of them
+   * when {@code remove}), keeping the jumps to its chains that privport did not add.
+   */
+  private static Snapshot wanted(RedirectPlan plan, Family family, Snapshot live, boolean remove) {
     Snapshot planned = remove ? Snapshot.EMPTY : planned(plan, family);
     List<String> jumps = new ArrayList<>(planned.jumps());
     Set<String> ours = new LinkedHashSet<>();
@@ -385,7 +388,7 @@ final class IptablesRoute implements Route {
       Map<Family, Snapshot> after = new EnumMap<>(Family.class);
       Map<Family, String> inputs = new EnumMap<>(Family.class);
       for (Family f : Family.values()) {
-        after.put(f, target(plan, f, before.get(f), remove));
+        after.put(f, wanted(plan, f, before.get(f), remove));
         restoreInput(program(f, ""), before.get(f), after.get(f))
             .ifPresent(text -> inputs.put(f, text));
       }
