@@ -31,11 +31,6 @@ record BackendSelection(Optional<Backend> only) {
     return new BackendSelection(Optional.empty());
   }
 
-  /** Whether {@code backend} is selected. */
-  boolean includes(Backend backend) {
-    return only.isEmpty() || only.get() == backend;
-  }
-
   /** Whether this is {@code all}. */
   boolean isAll() {
     return only.isEmpty();

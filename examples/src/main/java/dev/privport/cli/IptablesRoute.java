@@ -241,27 +241,7 @@ final class IptablesRoute implements Route {
       if (planned.equals(actual)) {
         continue;
       }
-      Map<String, Integer> wantCount = counts(planned);
-      Map<String, Integer> haveCount = counts(actual);
-      Set<String> all = new LinkedHashSet<>(planned);
-      all.addAll(actual);
-      boolean counted = false;
-      for (String spec : all) {
-        int w = wantCount.getOrDefault(spec, 0);
-        int h = haveCount.getOrDefault(spec, 0);
-        if (w == h) continue;
-        counted = true;
-        out.add(
-            program
-                + ": chain "
-                + chain
-                + ": rule "
-                + spec
-                + (h == 0
-                    ? ": missing"
-                    : w == 0 ? ": not in the plan" : ": present " + h + " times, plan says " + w));
-      }
-      if (!counted) {
+      if (!countDifferences(program + ": chain " + chain + ": rule ", planned, actual, out)) {
         out.add(program + ": chain " + chain + ": rules in another order than the plan");
       }
     }
@@ -276,23 +256,35 @@ final class IptablesRoute implements Route {
                 + (e.getValue().size() == 1 ? " rule)" : " rules)"));
       }
     }
-    Map<String, Integer> wantJumps = counts(want.jumps());
-    Map<String, Integer> haveJumps = counts(have.jumps());
-    Set<String> jumps = new LinkedHashSet<>(want.jumps());
-    jumps.addAll(have.jumps());
-    for (String j : jumps) {
-      int w = wantJumps.getOrDefault(j, 0);
-      int h = haveJumps.getOrDefault(j, 0);
+    countDifferences(program + ": jump ", want.jumps(), have.jumps(), out);
+    return out;
+  }
+
+  /**
+   * Adds to {@code out} one line, {@code prefix} and the value, per value that {@code planned} and
+   * {@code actual} hold a different number of times; returns whether it added any (when not, the
+   * two differ in order only).
+   */
+  private static boolean countDifferences(
+      String prefix, List<String> planned, List<String> actual, List<String> out) {
+    Map<String, Integer> want = counts(planned);
+    Map<String, Integer> have = counts(actual);
+    Set<String> all = new LinkedHashSet<>(planned);
+    all.addAll(actual);
+    boolean added = false;
+    for (String value : all) {
+      int w = want.getOrDefault(value, 0);
+      int h = have.getOrDefault(value, 0);
       if (w == h) continue;
+      added = true;
       out.add(
-          program
-              + ": jump "
-              + j
+          prefix
+              + value
               + (h == 0
                   ? ": missing"
                   : w == 0 ? ": not in the plan" : ": present " + h + " times, plan says " + w));
     }
-    return out;
+    return added;
   }
 
   private static List<String> specs(List<Line> lines) {
@@ -361,8 +353,11 @@ final class IptablesRoute implements Route {
     return changes ? Optional.of(out.append("COMMIT\n").toString()) : Optional.empty();
   }
 
-  /** The state that {@code plan} wants, keeping jumps to its chains that privport did not add. */
-  private static Snapshot target(RedirectPlan plan, Family family, Snapshot live, boolean remove) {
+  /**
+   * The state {@code family}'s nat table is to reach: the plan's chains and jumps (none of them
+   * when {@code remove}), keeping the jumps to its chains that privport did not add.
+   */
+  private static Snapshot wanted(RedirectPlan plan, Family family, Snapshot live, boolean remove) {
     Snapshot planned = remove ? Snapshot.EMPTY : planned(plan, family);
     List<String> jumps = new ArrayList<>(planned.jumps());
     Set<String> ours = new LinkedHashSet<>();
@@ -393,7 +388,7 @@ final class IptablesRoute implements Route {
       Map<Family, Snapshot> after = new EnumMap<>(Family.class);
       Map<Family, String> inputs = new EnumMap<>(Family.class);
       for (Family f : Family.values()) {
-        after.put(f, target(plan, f, before.get(f), remove));
+        after.put(f, wanted(plan, f, before.get(f), remove));
         restoreInput(program(f, ""), before.get(f), after.get(f))
             .ifPresent(text -> inputs.put(f, text));
       }

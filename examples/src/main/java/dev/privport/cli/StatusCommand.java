@@ -100,12 +100,10 @@ final class StatusCommand implements Callable<Integer> {
     row(out, "SCOPE", "IFACE", "REDIRECT", "LIVE", "PACKETS", "BYTES");
     for (RedirectRule r : p.rules()) {
       Route.Counters live = status.live().get(r);
-      row(
+      redirectRow(
           out,
-          r.scope() == Scope.INCOMING ? "incoming" : "local",
-          r.inputInterface().orElse("*"),
-          r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
-          live != null ? "yes" : "no",
+          r,
+          live != null,
           live == null || live.packets() < 0 ? "-" : Long.toString(live.packets()),
           live == null || live.bytes() < 0 ? "-" : Long.toString(live.bytes()));
     }
@@ -123,12 +121,10 @@ final class StatusCommand implements Callable<Integer> {
     row(out, "SCOPE", "IFACE", "REDIRECT", "LIVE", "PACKETS", "BYTES");
     for (RedirectRule r : p.rules()) {
       Optional<LiveRule> live = status.find(r);
-      row(
+      redirectRow(
           out,
-          r.scope() == Scope.INCOMING ? "incoming" : "local",
-          r.inputInterface().orElse("*"),
-          r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
-          live.isPresent() ? "yes" : "no",
+          r,
+          live.isPresent(),
           live.map(l -> Long.toString(l.packets())).orElse("-"),
           live.map(l -> Long.toString(l.bytes())).orElse("-"));
     }
@@ -156,6 +152,19 @@ final class StatusCommand implements Callable<Integer> {
             : present
                 ? "NOT in sync with the plan: " + n + (n == 1 ? " difference\n" : " differences\n")
                 : "NOT in sync with the plan: " + absent + "\n");
+  }
+
+  /** One redirect's row, the same in every route's report: what it is, then whether it is live. */
+  private static void redirectRow(
+      StringBuilder out, RedirectRule r, boolean live, String packets, String bytes) {
+    row(
+        out,
+        r.scope() == Scope.INCOMING ? "incoming" : "local",
+        r.inputInterface().orElse("*"),
+        r.describe() + (r.singleFamily() ? " " + r.family().keyword() : ""),
+        live ? "yes" : "no",
+        packets,
+        bytes);
   }
 
   private static final int[] WIDTHS = {-9, -10, -22, -6, 10, 12};

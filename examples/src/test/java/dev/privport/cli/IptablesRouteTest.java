@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.privport.core.Family;
 import dev.privport.core.RedirectPlan;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -95,5 +97,42 @@ class IptablesRouteTest {
             "iptables: chain PRIVPORT-IN missing",
             "iptables: jump -A PREROUTING -m addrtype --dst-type LOCAL -j PRIVPORT-IN: missing",
             "iptables: jump -A OUTPUT -p udp -j PRIVPORT-LOCAL: not in the plan");
+  }
+
+  @Test
+  void ruleDifferencesCountEachRuleAndSayWhenOnlyTheOrderDiffers() {
+    IptablesRoute.Snapshot want =
+        new IptablesRoute.Snapshot(
+            chains(List.of(line("a"), line("b"), line("c")), List.of(line("x"), line("y"))),
+            List.of("-A PREROUTING -j PRIVPORT-IN", "-A OUTPUT -j PRIVPORT-LOCAL"));
+    IptablesRoute.Snapshot have =
+        new IptablesRoute.Snapshot(
+            chains(List.of(line("a"), line("a"), line("d")), List.of(line("y"), line("x"))),
+            List.of(
+                "-A PREROUTING -j PRIVPORT-IN",
+                "-A PREROUTING -j PRIVPORT-IN",
+                "-A INPUT -j PRIVPORT-IN"));
+    assertThat(IptablesRoute.differences("ip6tables", want, have))
+        .containsExactly(
+            "ip6tables: chain PRIVPORT-IN: rule a: present 2 times, plan says 1",
+            "ip6tables: chain PRIVPORT-IN: rule b: missing",
+            "ip6tables: chain PRIVPORT-IN: rule c: missing",
+            "ip6tables: chain PRIVPORT-IN: rule d: not in the plan",
+            "ip6tables: chain PRIVPORT-LOCAL: rules in another order than the plan",
+            "ip6tables: jump -A PREROUTING -j PRIVPORT-IN: present 2 times, plan says 1",
+            "ip6tables: jump -A OUTPUT -j PRIVPORT-LOCAL: missing",
+            "ip6tables: jump -A INPUT -j PRIVPORT-IN: not in the plan");
+  }
+
+  private static Map<String, List<IptablesRoute.Line>> chains(
+      List<IptablesRoute.Line> in, List<IptablesRoute.Line> local) {
+    Map<String, List<IptablesRoute.Line>> out = new LinkedHashMap<>();
+    out.put("PRIVPORT-IN", in);
+    out.put("PRIVPORT-LOCAL", local);
+    return out;
+  }
+
+  private static IptablesRoute.Line line(String spec) {
+    return new IptablesRoute.Line(spec, 0, 0);
   }
 }
