@@ -9,13 +9,6 @@ import dev.privport.core.Scope;
 import dev.privport.core.SubprocessRunner;
 import dev.privport.iptables.IptablesArgs;
 import dev.privport.nft.StateDirectory;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -383,7 +376,7 @@ final class IptablesRoute implements Route {
    * when nothing had to change.
    */
   private Optional<Map<Family, Snapshot>> converge(RedirectPlan plan, boolean remove) {
-    try (FileChannel lock = lock()) {
+    try (StateDirectory.Lock lock = StateDirectory.standard().lock()) {
       Map<Family, Snapshot> before = readAll(plan);
       Map<Family, Snapshot> after = new EnumMap<>(Family.class);
       Map<Family, String> inputs = new EnumMap<>(Family.class);
@@ -397,8 +390,6 @@ final class IptablesRoute implements Route {
       }
       write(inputs, before, after);
       return Optional.of(before);
-    } catch (IOException e) {
-      throw new IllegalStateException("iptables: " + e.getMessage(), e);
     }
   }
 
@@ -471,7 +462,7 @@ final class IptablesRoute implements Route {
         if (before.isEmpty()) {
           return new Rollback(true, target(plan) + " already held the plan; nothing changed");
         }
-        try (FileChannel lock = lock()) {
+        try (StateDirectory.Lock lock = StateDirectory.standard().lock()) {
           Map<Family, Snapshot> now = readAll(plan);
           Map<Family, String> inputs = new EnumMap<>(Family.class);
           for (Family f : Family.values()) {
@@ -480,7 +471,7 @@ final class IptablesRoute implements Route {
           }
           write(inputs, now, before.get());
           return new Rollback(true, target(plan) + " are as they were before the trial");
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
           return new Rollback(false, e.getMessage());
         }
       }
@@ -515,35 +506,5 @@ final class IptablesRoute implements Route {
 
   private static String oneLine(String s) {
     return String.join("; ", s.strip().split("\\s*\\R+\\s*"));
-  }
-
-  /**
-   * A lock every privport process takes before reading and changing the plan's chains, so two
-   * applies of one plan never both add its jump: {@code iptables.lock} in the state directory
-   * ({@code /run/privport}, see README), never followed through a symbolic link.
-   */
-  private static FileChannel lock() throws IOException {
-    Path dir = StateDirectory.standard().path();
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-    Path file = dir.resolve("iptables.lock");
-    FileChannel channel;
-    try {
-      channel =
-          FileChannel.open(
-              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    } catch (IOException e) {
-      throw new IOException(
-          "cannot lock " + file + ": " + (e.getMessage() == null ? e : e.getMessage()), e);
-    }
-    try {
-      channel.lock();
-      return channel;
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
-    }
   }
 }

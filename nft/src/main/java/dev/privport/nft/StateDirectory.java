@@ -78,7 +78,7 @@ public final class StateDirectory {
   }
 
   /** Held while one privport operation reads or changes a table; close to release. */
-  final class Lock implements AutoCloseable {
+  public final class Lock implements AutoCloseable {
     private final FileChannel channel;
 
     private Lock(FileChannel channel) {
@@ -99,8 +99,15 @@ public final class StateDirectory {
     }
   }
 
-  /** Takes the lock shared by every privport process using this directory, waiting for it. */
-  Lock lock() {
+  /**
+   * Takes the lock shared by every privport process using this directory, waiting for it: the
+   * directory is created private or refused when another user or a link could reach it, and the
+   * lock file is never followed through a link. Other routes (the command line's iptables route)
+   * take it too, so no privport process changes a firewall while another does.
+   *
+   * @throws NftablesException when the directory or the lock file cannot be used, naming which
+   */
+  public Lock lock() {
     JVM_LOCK.lock();
     if (JVM_LOCK.getHoldCount() > 1) {
       return new Lock(null); // this thread already holds the file lock
