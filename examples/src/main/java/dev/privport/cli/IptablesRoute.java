@@ -146,8 +146,14 @@ final class IptablesRoute implements Route {
         int end = line.indexOf("] ");
         String[] counters = line.substring(1, Math.max(1, end)).split(":");
         if (end > 0 && counters.length == 2) {
-          packets = Long.parseLong(counters[0]);
-          bytes = Long.parseLong(counters[1]);
+          try {
+            packets = Long.parseLong(counters[0]);
+            bytes = Long.parseLong(counters[1]);
+          } catch (NumberFormatException e) {
+            // Not a user's mistake (exit 2) but a listing this route cannot read: fail, one line.
+            throw new IllegalStateException(
+                "iptables-save printed counters privport cannot read: " + oneLine(raw), e);
+          }
           line = line.substring(end + 2);
         }
       }

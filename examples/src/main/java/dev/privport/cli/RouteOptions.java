@@ -154,7 +154,8 @@ final class RouteOptions {
     public boolean firewalldRunning() {
       // Firewalld.systemBusAddress()'s rule, without loading the D-Bus classes on every run.
       String env = System.getenv("DBUS_SYSTEM_BUS_ADDRESS");
-      String bus = env == null || env.isBlank() ? "unix:path=/run/dbus/system_bus_socket" : env;
+      String bus =
+          env == null || env.isBlank() ? "unix:path=/run/dbus/system_bus_socket" : env.strip();
       if (bus.startsWith("unix:path=")
           && !Files.exists(Path.of(bus.substring("unix:path=".length()).split(",", 2)[0]))) {
         return false;

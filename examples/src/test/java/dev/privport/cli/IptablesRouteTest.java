@@ -51,6 +51,15 @@ class IptablesRouteTest {
   }
 
   @Test
+  void countersItCannotReadFailOnOneLineNamingTheLine() {
+    String bad = SAVE.replace("[5:300]", "[5x:300]");
+    assertThatThrownBy(() -> IptablesRoute.parse(bad, OURS))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("iptables-save printed counters privport cannot read: [5x:300] -A")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
   void theDifferenceTouchesOnlyWhatDiffersAndKeepsOthersJumps() {
     RedirectPlan plan = RedirectPlan.of(80, 8080);
     IptablesRoute.Snapshot live = IptablesRoute.parse(SAVE, OURS);

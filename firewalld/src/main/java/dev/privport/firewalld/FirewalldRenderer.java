@@ -42,7 +42,6 @@ public final class FirewalldRenderer implements PlanRenderer {
   public static final String POLICY_DIR = "/etc/firewalld/policies/";
 
   private static final String FIREWALL_CMD = "firewall-cmd";
-  private static final String TABLE = "nat";
 
   @Override
   public Backend backend() {
@@ -143,7 +142,7 @@ public final class FirewalldRenderer implements PlanRenderer {
       xml.append("  <rule ipv=\"")
           .append(r.family().keyword())
           .append("\" table=\"")
-          .append(TABLE)
+          .append(IptablesArgs.TABLE)
           .append("\" chain=\"")
           .append(r.chain())
           .append("\" priority=\"")
@@ -178,7 +177,13 @@ public final class FirewalldRenderer implements PlanRenderer {
         argv.add("--permanent");
       }
       argv.addAll(
-          List.of("--direct", op, family.keyword(), TABLE, chain, Integer.toString(priority)));
+          List.of(
+              "--direct",
+              op,
+              family.keyword(),
+              IptablesArgs.TABLE,
+              chain,
+              Integer.toString(priority)));
       argv.addAll(args);
       return new Command(argv);
     }
