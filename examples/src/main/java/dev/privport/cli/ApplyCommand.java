@@ -61,17 +61,20 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return apply(spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /** Applies, printing to {@code out} and {@code err}; returns the exit code. */
+  int apply(PrintWriter out, PrintWriter err) throws Exception {
     if (socket.client().isPresent()) {
       route.requireNftFor("the daemon (--socket, PRIVPORT_SOCKET)");
     }
-    Optional<Integer> delegated = socket.apply(plan, trySeconds != null, spec);
+    Optional<Integer> delegated = socket.apply(plan, trySeconds != null, out, err);
     if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
     if (trySeconds != null && (trySeconds < 1 || trySeconds > 3600)) {
       throw new IllegalArgumentException("--try must be 1..3600 seconds, got " + trySeconds);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     Backend backend = route.choose(err);
     try (Route r = RouteOptions.open(backend)) {
       r.recover(p).ifPresent(m -> err.println("privport: " + m));

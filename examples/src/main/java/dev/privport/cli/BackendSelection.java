@@ -58,6 +58,19 @@ record BackendSelection(Optional<Backend> only) {
     return out;
   }
 
+  /** {@code --backend}'s value {@code value}, case-sensitively; empty for any other spelling. */
+  static Optional<BackendSelection> parse(String value) {
+    if (value.equals(ALL)) {
+      return Optional.of(all());
+    }
+    for (Backend b : RENDERED) {
+      if (b.cliName().equals(value)) {
+        return Optional.of(new BackendSelection(Optional.of(b)));
+      }
+    }
+    return Optional.empty();
+  }
+
   /**
    * Reads {@code --backend}'s value, case-sensitively; the message for anything else is the one
    * picocli gives for an enum, so that the command line says what it always said.
@@ -65,16 +78,11 @@ record BackendSelection(Optional<Backend> only) {
   static final class Converter implements ITypeConverter<BackendSelection> {
     @Override
     public BackendSelection convert(String value) {
-      if (value.equals(ALL)) {
-        return all();
-      }
-      for (Backend b : RENDERED) {
-        if (b.cliName().equals(value)) {
-          return new BackendSelection(Optional.of(b));
-        }
-      }
-      throw new TypeConversionException(
-          "expected one of " + names() + " (case-sensitive) but was '" + value + "'");
+      return parse(value)
+          .orElseThrow(
+              () ->
+                  new TypeConversionException(
+                      "expected one of " + names() + " (case-sensitive) but was '" + value + "'"));
     }
   }
 

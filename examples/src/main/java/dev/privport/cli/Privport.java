@@ -138,13 +138,21 @@ public class Privport implements Runnable {
     @Override
     public int handleExecutionException(
         Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
-      if (e instanceof IllegalArgumentException) {
-        err.println("privport: " + e.getMessage());
-        return USAGE;
-      }
-      err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return FAILED;
+      return failed(e, err);
     }
+  }
+
+  /**
+   * What a command's exception ends in, for picocli's runs and {@link DirectRun}'s alike: one line
+   * on {@code err}; exit 2 for bad input (an {@link IllegalArgumentException}), else 3.
+   */
+  static int failed(Exception e, PrintWriter err) {
+    if (e instanceof IllegalArgumentException) {
+      err.println("privport: " + e.getMessage());
+      return USAGE;
+    }
+    err.println("privport: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    return FAILED;
   }
 
   /** Runs the command line with the given streams and returns the exit code. */
@@ -158,17 +166,8 @@ public class Privport implements Runnable {
    */
   static int run(
       String[] args, PrintWriter out, PrintWriter err, Supplier<Optional<String>> outFailure) {
-    CommandLine cli = commandLine(args.length == 0 ? "" : args[0]);
-    cli.setOut(out);
-    cli.setErr(err);
-    // An argument is what the user typed: picocli's "@FILE" argument files would read any file
-    // named after an '@' (an interface "@/" was a stack trace), and plans come from --plan only.
-    cli.setExpandAtFiles(false);
-    // Every error is one line on stderr.
-    OneLineErrors errors = new OneLineErrors(err);
-    cli.setParameterExceptionHandler(errors);
-    cli.setExecutionExceptionHandler(errors);
-    int code = cli.execute(args);
+    Optional<DirectRun> direct = DirectRun.parse(args);
+    int code = direct.isPresent() ? direct.get().run(out, err) : throughPicocli(args, out, err);
     // PrintWriter swallows write errors: output cut by a full disk or a closed pipe must not end in
     // a success (or a "stale" whose diff never arrived).
     if (out.checkError() && (code == OK || code == STALE)) {
@@ -179,5 +178,20 @@ public class Privport implements Runnable {
     }
     err.flush();
     return code;
+  }
+
+  /** Runs the command line through picocli's model of it, whatever {@link DirectRun} reads. */
+  static int throughPicocli(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = commandLine(args.length == 0 ? "" : args[0]);
+    cli.setOut(out);
+    cli.setErr(err);
+    // An argument is what the user typed: picocli's "@FILE" argument files would read any file
+    // named after an '@' (an interface "@/" was a stack trace), and plans come from --plan only.
+    cli.setExpandAtFiles(false);
+    // Every error is one line on stderr.
+    OneLineErrors errors = new OneLineErrors(err);
+    cli.setParameterExceptionHandler(errors);
+    cli.setExecutionExceptionHandler(errors);
+    return cli.execute(args);
   }
 }

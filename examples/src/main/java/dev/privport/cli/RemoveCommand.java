@@ -34,14 +34,17 @@ final class RemoveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return remove(spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /** Removes, printing to {@code out} and {@code err}; returns the exit code. */
+  int remove(PrintWriter out, PrintWriter err) {
     if (socket.client().isPresent()) {
       route.requireNftFor("the daemon (--socket, PRIVPORT_SOCKET)");
     }
-    Optional<Integer> delegated = socket.remove(plan, spec);
+    Optional<Integer> delegated = socket.remove(plan, out, err);
     if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     Backend backend = route.choose(err);
     Set<RedirectRule> affected;
     boolean changed;

@@ -27,13 +27,16 @@ import picocli.CommandLine.Spec;
       "  (NAME: privport, or privport-NAME for a named plan; plans never share a file)"
     })
 final class RenderCommand implements Callable<Integer> {
+  /** {@code --backend} when not given. */
+  static final String DEFAULT_BACKEND = "nft";
+
   @Spec CommandSpec spec;
   @Mixin PlanOptions plan;
 
   @Option(
       names = "--backend",
       paramLabel = "BACKEND",
-      defaultValue = "nft",
+      defaultValue = DEFAULT_BACKEND,
       converter = BackendSelection.Converter.class,
       completionCandidates = BackendSelection.Names.class,
       description = "nft, iptables, firewalld, redir, sysctl or all (default: ${DEFAULT-VALUE})")
@@ -53,10 +56,14 @@ final class RenderCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return render(spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /** Renders, printing to {@code stdout} and {@code stderr}; returns the exit code. */
+  int render(PrintWriter stdout, PrintWriter stderr) {
     RedirectPlan p = plan.plan();
     RenderOptions options = options(hostAddresses);
     List<String> skipped = new ArrayList<>();
-    PrintWriter stdout = spec.commandLine().getOut();
     if (out == null) {
       stdout.print(Artifacts.stdout(p, backend, options, skipped));
     } else {
@@ -72,7 +79,7 @@ final class RenderCommand implements Callable<Integer> {
                 + out.resolve(a.path()));
       }
     }
-    skipped.forEach(s -> spec.commandLine().getErr().println("privport: skipped " + s));
+    skipped.forEach(s -> stderr.println("privport: skipped " + s));
     return Privport.OK;
   }
 

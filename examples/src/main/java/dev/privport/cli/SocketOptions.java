@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,14 +31,15 @@ final class SocketOptions {
     if (env != null && !env.isEmpty()) {
       return Optional.of(new DaemonClient(Path.of(env)));
     }
-    if (!isRoot() && Files.exists(Daemon.DEFAULT_SOCKET)) {
+    // The socket first: asking for the user id loads a native library, a cost every run paid.
+    if (Files.exists(Daemon.DEFAULT_SOCKET) && !isRoot()) {
       return Optional.of(new DaemonClient(Daemon.DEFAULT_SOCKET));
     }
     return Optional.empty();
   }
 
   /** {@code apply} through the daemon, when delegated; {@code --try} stays a local feature. */
-  Optional<Integer> apply(PlanOptions plan, boolean trial, CommandSpec spec) {
+  Optional<Integer> apply(PlanOptions plan, boolean trial, PrintWriter out, PrintWriter err) {
     return client()
         .map(
             c -> {
@@ -47,32 +47,23 @@ final class SocketOptions {
                 throw new IllegalArgumentException(
                     "--try is not available through the daemon (--socket, PRIVPORT_SOCKET)");
               }
-              return c.apply(plan.plan(), out(spec), err(spec));
+              return c.apply(plan.plan(), out, err);
             });
   }
 
   /** {@code remove} through the daemon; no redirect given removes the caller's whole plan. */
-  Optional<Integer> remove(PlanOptions plan, CommandSpec spec) {
+  Optional<Integer> remove(PlanOptions plan, PrintWriter out, PrintWriter err) {
     boolean whole = plan.planFile == null && plan.redirects.isEmpty();
-    return client().map(c -> c.remove(whole ? null : plan.plan(), out(spec), err(spec)));
+    return client().map(c -> c.remove(whole ? null : plan.plan(), out, err));
   }
 
   /** {@code status} through the daemon: the caller's plan, or with {@code all} every user's. */
-  Optional<Integer> status(boolean all, CommandSpec spec) {
+  Optional<Integer> status(boolean all, PrintWriter out, PrintWriter err) {
     Optional<DaemonClient> c = client();
     if (all && c.isEmpty()) {
-      return Optional.of(
-          new DaemonClient(Daemon.DEFAULT_SOCKET).status(true, out(spec), err(spec)));
+      return Optional.of(new DaemonClient(Daemon.DEFAULT_SOCKET).status(true, out, err));
     }
-    return c.map(d -> d.status(all, out(spec), err(spec)));
-  }
-
-  private static PrintWriter out(CommandSpec spec) {
-    return spec.commandLine().getOut();
-  }
-
-  private static PrintWriter err(CommandSpec spec) {
-    return spec.commandLine().getErr();
+    return c.map(d -> d.status(all, out, err));
   }
 
   private static boolean isRoot() {

@@ -57,13 +57,17 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return status(spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /** Reports, printing to {@code out} and {@code err}; returns the exit code. */
+  int status(PrintWriter out, PrintWriter err) {
     if (socket.client().isPresent() || all) {
       route.requireNftFor("the daemon (--socket, PRIVPORT_SOCKET, --all)");
     }
-    Optional<Integer> delegated = socket.status(all, spec);
+    Optional<Integer> delegated = socket.status(all, out, err);
     if (delegated.isPresent()) return delegated.get();
     RedirectPlan p = plan.plan();
-    PrintWriter err = spec.commandLine().getErr();
     Backend backend = route.choose(err);
     if (json && backend != Backend.NFT) {
       throw new IllegalArgumentException(
@@ -83,7 +87,6 @@ final class StatusCommand implements Callable<Integer> {
         inSync = status.inSync();
       }
     }
-    PrintWriter out = spec.commandLine().getOut();
     // One write: a status of 100 000 redirects is as many lines, and the CLI's writer flushes each.
     out.print(report);
     out.flush();
