@@ -570,7 +570,7 @@ final class NftInspector {
   }
 
   private static String quoted(String s) {
-    return new JsonPrimitive(s).toString();
+    return NftJson.text(new JsonPrimitive(s));
   }
 
   private static JsonArray expr(JsonObject rule) {

@@ -1,19 +1,22 @@
 package dev.privport.nft;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
-import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
 import dev.privport.core.RedirectRule;
 import dev.privport.core.Scope;
 import java.io.IOException;
 import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +27,12 @@ import java.util.TreeMap;
  * parsing of what it prints, the expressions of the rules {@link NftRenderer} writes, built as
  * libnftables prints them, and a canonical text (keys sorted, counter values dropped) that makes
  * two expressions equal exactly when they match the same packets the same way.
+ *
+ * <p>Trees are read and written here with Gson's stream classes only, never through a {@code Gson}
+ * instance or {@link JsonElement#toString()}: either initialises Gson's type adapters, 140 classes
+ * whose loading was a tenth of a short {@code apply} or {@code status}.
  */
 final class NftJson {
-  private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
 
   private NftJson() {}
 
@@ -39,7 +45,7 @@ final class NftJson {
     try {
       JsonReader reader = new JsonReader(new StringReader(text));
       reader.setStrictness(Strictness.STRICT);
-      JsonElement value = ELEMENT.read(reader);
+      JsonElement value = read(reader);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new JsonParseException("trailing characters after the JSON value");
       }
@@ -51,7 +57,97 @@ final class NftJson {
 
   /** Reads one value at the reader's position as a tree (the reader's strictness applies). */
   static JsonElement read(JsonReader reader) throws IOException {
-    return ELEMENT.read(reader);
+    JsonToken token = reader.peek();
+    switch (token) {
+      case BEGIN_ARRAY -> {
+        JsonArray a = new JsonArray();
+        reader.beginArray();
+        while (reader.hasNext()) {
+          a.add(read(reader));
+        }
+        reader.endArray();
+        return a;
+      }
+      case BEGIN_OBJECT -> {
+        JsonObject o = new JsonObject();
+        reader.beginObject();
+        while (reader.hasNext()) {
+          String name = reader.nextName();
+          o.add(name, read(reader));
+        }
+        reader.endObject();
+        return o;
+      }
+      case STRING -> {
+        return new JsonPrimitive(reader.nextString());
+      }
+      case NUMBER -> {
+        return new JsonPrimitive(number(reader.nextString()));
+      }
+      case BOOLEAN -> {
+        return new JsonPrimitive(reader.nextBoolean());
+      }
+      case NULL -> {
+        reader.nextNull();
+        return JsonNull.INSTANCE;
+      }
+      default -> throw new IllegalStateException("expected a JSON value but was " + token);
+    }
+  }
+
+  /**
+   * A number as a {@code long} where it is an integer in range (every number libnftables prints:
+   * ports, handles, priorities, counters), so that it equals the same number built in code; else as
+   * a {@link BigDecimal}.
+   */
+  private static Number number(String text) {
+    boolean integer = !text.isEmpty() && text.length() <= 18;
+    for (int i = 0; integer && i < text.length(); i++) {
+      char c = text.charAt(i);
+      integer = (c >= '0' && c <= '9') || (i == 0 && c == '-' && text.length() > 1);
+    }
+    return integer ? Long.parseLong(text) : new BigDecimal(text);
+  }
+
+  /** {@code value}'s JSON text, as {@link JsonElement#toString()} writes it. */
+  static String text(JsonElement value) {
+    StringWriter out = new StringWriter();
+    try {
+      JsonWriter w = new JsonWriter(out);
+      w.setStrictness(Strictness.LENIENT);
+      write(value, w);
+      w.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
+  private static void write(JsonElement e, JsonWriter w) throws IOException {
+    if (e instanceof JsonObject o) {
+      w.beginObject();
+      for (Map.Entry<String, JsonElement> entry : o.entrySet()) {
+        w.name(entry.getKey());
+        write(entry.getValue(), w);
+      }
+      w.endObject();
+    } else if (e instanceof JsonArray a) {
+      w.beginArray();
+      for (JsonElement item : a) {
+        write(item, w);
+      }
+      w.endArray();
+    } else if (e instanceof JsonPrimitive p) {
+      if (p.isString()) {
+        w.value(p.getAsString());
+      } else if (p.isBoolean()) {
+        w.value(p.getAsBoolean());
+      } else {
+        w.value(p.getAsNumber());
+      }
+    } else {
+      w.nullValue();
+    }
   }
 
   /** A rule {@link NftRenderer} writes: its expression as libnftables lists it, and its comment. */
@@ -189,7 +285,7 @@ final class NftJson {
           out.append(',');
         }
         first = false;
-        out.append(new JsonPrimitive(entry.getKey())).append(':');
+        out.append(text(new JsonPrimitive(entry.getKey()))).append(':');
         write(entry.getValue(), out);
       }
       out.append('}');
@@ -204,7 +300,7 @@ final class NftJson {
       }
       out.append(']');
     } else {
-      out.append(e);
+      out.append(text(e));
     }
   }
 

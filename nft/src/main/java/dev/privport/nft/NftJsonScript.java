@@ -69,7 +69,7 @@ final class NftJsonScript {
     inner.add(kind, value);
     JsonObject o = new JsonObject();
     o.add(verb, inner);
-    return o.toString();
+    return NftJson.text(o);
   }
 
   /** A map with its elements sorted by port; the elements are written directly (no tree). */
