@@ -20,8 +20,9 @@ import picocli.CommandLine.Command;
 /**
  * Cold start: a run loads the classes of the command it runs and nothing else. Read from the JVM's
  * own class loading log ({@code -Xlog:class+load}) of a separate process, as an operator runs it:
- * no other subcommand's class (whose model picocli would build by reflection), and for {@code
- * render} none of the executors' libraries (jnr-ffi, Gson, dbus-java).
+ * no other subcommand's class (whose model picocli would build by reflection), no picocli model at
+ * all for the command lines {@link DirectRun} reads, and for {@code render} none of the executors'
+ * libraries (jnr-ffi, Gson, dbus-java).
  */
 class ColdStartClassesTest {
   @TempDir Path tmp;
@@ -87,6 +88,8 @@ class ColdStartClassesTest {
                     || c.startsWith("org.freedesktop.dbus.")
                     || c.startsWith("dev.privport.daemon."))
         .isEmpty();
+    // Read by DirectRun: picocli builds no model of the command line.
+    assertThat(classes).doesNotContain("picocli.CommandLine");
     // A record's generated equals/hashCode is an invokedynamic bootstrap that spins method
     // handles and classes at its first run; the records render hashes have their own.
     assertThat(classes)
@@ -164,6 +167,12 @@ class ColdStartClassesTest {
       assertThat(ns.sh("nft", "list", "table", "inet", "privport")).contains("redirect to :8080");
       assertThat(classes).doesNotContainAnyElementsOf(otherCommands("apply"));
       assertThat(classes).filteredOn(c -> c.startsWith("org.freedesktop.dbus.")).isEmpty();
+      assertThat(classes).doesNotContain("picocli.CommandLine");
+      // Gson's type adapters (140 classes) stay unloaded: trees are read and written by hand.
+      assertThat(classes)
+          .doesNotContain("com.google.gson.Gson", "com.google.gson.internal.bind.TypeAdapters");
+      // No process: the default backend's probe reads iptables' variant from its binary's name.
+      assertThat(classes).doesNotContain("java.lang.ProcessImpl");
       assertThat(classes)
           .as("a record's generated equals or hashCode ran")
           .doesNotContain("java.lang.runtime.ObjectMethods");
