@@ -1,7 +1,6 @@
 package dev.privport.nft;
 
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.Encoding;
 
 /**
  * The jnr-ffi binding to {@code libnftables.so.1}, declared from {@code
@@ -57,13 +56,16 @@ public interface LibNftables {
   /** {@code const char *nft_ctx_get_error_buffer(struct nft_ctx *ctx)}. */
   Pointer nft_ctx_get_error_buffer(Pointer ctx);
 
-  /** {@code int nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf)}: 0 on success. */
-  int nft_run_cmd_from_buffer(Pointer ctx, @Encoding("UTF-8") String buf);
+  /**
+   * {@code int nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf)}: 0 on success. {@code
+   * buf} is the text as NUL-terminated UTF-8 ({@link NftContext#cString}).
+   */
+  int nft_run_cmd_from_buffer(Pointer ctx, byte[] buf);
 
   /**
    * {@code int nft_run_cmd_from_filename(struct nft_ctx *nft, const char *filename)}: 0 on success.
    * Unlike a buffer, a file gives errors a {@code file:line:col} location and the right context
-   * line.
+   * line. {@code filename} as NUL-terminated UTF-8.
    */
-  int nft_run_cmd_from_filename(Pointer ctx, @Encoding("UTF-8") String filename);
+  int nft_run_cmd_from_filename(Pointer ctx, byte[] filename);
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
@@ -342,7 +343,7 @@ final class NftContext implements AutoCloseable {
       lib.nft_ctx_output_set_flags(ctx, outputFlags);
       lib.nft_ctx_set_dry_run(ctx, (byte) (dryRun ? 1 : 0));
       try {
-        int status = lib.nft_run_cmd_from_buffer(ctx, commands);
+        int status = lib.nft_run_cmd_from_buffer(ctx, cString(commands));
         String output = read(lib.nft_ctx_get_output_buffer(ctx));
         String error = read(lib.nft_ctx_get_error_buffer(ctx));
         if (status != 0) {
@@ -373,7 +374,7 @@ final class NftContext implements AutoCloseable {
     String path = "/proc/self/fd/" + fd;
     try {
       lib.nft_ctx_set_dry_run(ctx, (byte) 1);
-      int status = lib.nft_run_cmd_from_filename(ctx, path);
+      int status = lib.nft_run_cmd_from_filename(ctx, cString(path));
       read(lib.nft_ctx_get_output_buffer(ctx));
       String located = read(lib.nft_ctx_get_error_buffer(ctx));
       if (status == 0 || located.isBlank() || located.contains("\"" + path + "\"")) {
@@ -384,6 +385,16 @@ final class NftContext implements AutoCloseable {
       lib.nft_ctx_set_dry_run(ctx, (byte) 0);
       Libc.close(fd);
     }
+  }
+
+  /**
+   * {@code s} as a C string: UTF-8, then NUL. The bindings take strings as bytes, not as {@code
+   * String}s with jnr-ffi's {@code @Encoding}: no binding carries an annotation, so binding them
+   * defines no annotation proxy classes (there were twelve, a tenth of a short apply).
+   */
+  static byte[] cString(String s) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    return Arrays.copyOf(utf8, utf8.length + 1);
   }
 
   private static String read(Pointer buffer) {

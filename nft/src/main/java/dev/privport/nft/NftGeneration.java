@@ -109,12 +109,12 @@ final class NftGeneration implements AutoCloseable {
     if (tableName != null) {
       out.putShort((short) attributeLength).putShort((short) NFTA_TABLE_NAME).put(nameBytes);
     }
-    if (libc.send(fd, out.array(), length, 0) != length) {
+    if (Libc.send(libc, fd, out.array(), length, 0) != length) {
       return null;
     }
     byte[] in = new byte[8192];
     for (int tries = 0; tries < 8; tries++) {
-      long n = libc.recv(fd, in, in.length, 0);
+      long n = Libc.recv(libc, fd, in, in.length, 0);
       if (n < 16) {
         return null;
       }
