@@ -88,8 +88,8 @@ class DistributionIT {
     List<Path> archives = jsa(home.resolve("lib"));
     assertThat(archives).as("made on the first run, in lib/ (writable here)").hasSize(1);
 
-    // The second run maps picocli's classes (Java 5 class files, which JDK 17 archives only in a
-    // static archive) and privport's from it.
+    // The second run maps privport's classes from it (and picocli's, Java 5 class files, which JDK
+    // 17 archives only in a static archive, for the command lines DirectRun leaves to picocli).
     Cmd.Result logged =
         privport(
             Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("cl.log")),
@@ -97,11 +97,24 @@ class DistributionIT {
             "80:8080");
     assertThat(logged.exitCode()).isZero();
     assertThat(jsa(home.resolve("lib"))).isEqualTo(archives);
-    List<String> picocli =
+    List<String> direct =
         Files.readAllLines(tmp.resolve("cl.log")).stream()
-            .filter(l -> l.contains(" picocli.CommandLine "))
+            .filter(l -> l.contains(" dev.privport.cli.DirectRun "))
             .toList();
-    assertThat(picocli).singleElement().asString().contains("shared objects file");
+    assertThat(direct).singleElement().asString().contains("shared objects file");
+    Cmd.Result help =
+        privport(
+            Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("help.log")),
+            "render",
+            "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(
+            Files.readAllLines(tmp.resolve("help.log")).stream()
+                .filter(l -> l.contains(" picocli.CommandLine "))
+                .toList())
+        .singleElement()
+        .asString()
+        .contains("shared objects file");
 
     // Without the archive (turned off): the same output, classes from the jar.
     Cmd.Result off =
@@ -115,7 +128,7 @@ class DistributionIT {
             "80:8080");
     assertThat(off.stdout()).isEqualTo(first.stdout());
     assertThat(Files.readString(tmp.resolve("off.log")))
-        .contains("picocli.CommandLine source: file:");
+        .contains("dev.privport.cli.DirectRun source: file:");
 
     // Unpacked where the path has a space: JDK 17 cannot match an archive there, so none is made.
     Path spaced = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("with space"));
@@ -190,7 +203,19 @@ class DistributionIT {
     // No JAVA_HOME, and a PATH with the tools the launcher uses but no java.
     Path tools = Files.createDirectories(tmp.resolve("tools"));
     for (String tool :
-        List.of("sh", "ls", "sed", "dirname", "head", "cksum", "mkdir", "mv", "rm")) {
+        List.of(
+            "sh",
+            "readlink",
+            "ls",
+            "sed",
+            "dirname",
+            "head",
+            "cksum",
+            "find",
+            "uname",
+            "mkdir",
+            "mv",
+            "rm")) {
       Files.createSymbolicLink(
           tools.resolve(tool), dev.privport.core.SubprocessRunner.locate(tool).orElseThrow());
     }
