@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * as {@code java -jar} (how the command line ran before the archive existed), {@code apply} in a
  * network namespace, and {@code nft -f} for scale. The cases take turns in every round, so a
  * machine busy with something else slows them alike; the table shows the median and the spread of
- * the rounds, in wall time and in CPU time (user + system, from GNU time when installed).
+ * the rounds, in wall time and in CPU time (user + system), both taken by bash around the command.
  *
  * <p>Run it after {@code mvn package}, as root for the apply rows (JDK only, no class path):
  *
@@ -32,8 +32,6 @@ import java.util.stream.Stream;
  * and apply take their turns in the same rounds: before and after, side by side.
  */
 public final class ColdStart {
-  private static final String GNU_TIME = "/usr/bin/time";
-
   private ColdStart() {}
 
   /** One measured command. */
@@ -220,29 +218,49 @@ public final class ColdStart {
                 s.cpuMs() / base.cpuMs() <= limit ? "met" : "not met"));
   }
 
+  /**
+   * One run of {@code c}, timed by bash around the command alone: wall time from {@code
+   * EPOCHREALTIME} (microseconds, without bash's own start), CPU time of the command and its
+   * children from {@code times} (getrusage, milliseconds). GNU time prints CPU in 10 ms steps, a
+   * quarter of {@code java -version}'s, which made the CPU ratios of short runs mostly rounding.
+   */
   private static Sample measure(Case c) throws Exception {
-    boolean gnuTime = Files.isExecutable(Path.of(GNU_TIME));
-    Path cpuFile = gnuTime ? Files.createTempFile("privport-cpu-", ".txt") : null;
+    Path times = Files.createTempFile("privport-cpu-", ".txt");
     try {
       List<String> argv = new ArrayList<>();
-      if (gnuTime) {
-        argv.addAll(List.of(GNU_TIME, "-o", cpuFile.toString(), "-f", "%U %S"));
-      }
+      argv.addAll(
+          List.of(
+              "bash",
+              "-c",
+              "out=$1; shift; t0=$EPOCHREALTIME; \"$@\"; s=$?; t1=$EPOCHREALTIME;"
+                  + " { echo \"$t0 $t1\"; times; } >\"$out\"; exit $s",
+              "_",
+              times.toString()));
       argv.addAll(c.argv());
       long start = System.nanoTime();
       run(argv, c.env(), true);
       double wall = (System.nanoTime() - start) / 1e6;
-      double cpu = -1;
-      if (gnuTime) {
-        String[] f = Files.readString(cpuFile).strip().split("\\s+");
-        String[] last = Arrays.copyOfRange(f, f.length - 2, f.length);
-        cpu = (Double.parseDouble(last[0]) + Double.parseDouble(last[1])) * 1000;
+      List<String> lines = Files.readAllLines(times, StandardCharsets.UTF_8);
+      String[] clock = lines.get(0).strip().split("\\s+");
+      if (clock.length == 2) {
+        // EPOCHREALTIME is "seconds.micros"; the decimal separator follows the locale.
+        wall =
+            (Double.parseDouble(clock[1].replace(',', '.'))
+                    - Double.parseDouble(clock[0].replace(',', '.')))
+                * 1000;
+      }
+      // times: the shell's user and system time, then its children's: "0m0.108s 0m0.052s".
+      double cpu = 0;
+      for (String t : lines.get(2).strip().split("\\s+")) {
+        int m = t.indexOf('m');
+        cpu +=
+            (Integer.parseInt(t.substring(0, m)) * 60
+                    + Double.parseDouble(t.substring(m + 1, t.length() - 1).replace(',', '.')))
+                * 1000;
       }
       return new Sample(wall, cpu);
     } finally {
-      if (cpuFile != null) {
-        Files.deleteIfExists(cpuFile);
-      }
+      Files.deleteIfExists(times);
     }
   }
 
