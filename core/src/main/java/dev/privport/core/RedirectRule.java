@@ -36,15 +36,33 @@ public record RedirectRule(
    * which also matches {@code eth0}); rules for any interface come last. Names break ties, so the
    * order is total and the text deterministic.
    */
-  private static final Comparator<Optional<String>> INTERFACE_ORDER =
-      Comparator.comparingInt((Optional<String> i) -> -specificity(i))
-          .thenComparing(i -> i.orElse(""));
+  private static final Comparator<Optional<String>> INTERFACE_ORDER = new InterfaceOrder();
 
   /** The highest {@link #interfaceSpecificity()}: an exact interface name. */
   public static final int EXACT_INTERFACE = 16;
 
-  private static final Comparator<Set<Family>> FAMILY_ORDER =
-      Comparator.comparing((Set<Family> f) -> f.size()).thenComparing(f -> f.iterator().next());
+  /** One family before both; then IPv4 before IPv6. */
+  private static final Comparator<Set<Family>> FAMILY_ORDER = new FamilyOrder();
+
+  // The two orders as classes, not Comparator.comparing(...).thenComparing(...): those are lambdas
+  // inside java.util.Comparator, which the class-data-sharing archive does not hold, so every short
+  // run spun them (and the lambda machinery's first use) anew.
+
+  private static final class InterfaceOrder implements Comparator<Optional<String>> {
+    @Override
+    public int compare(Optional<String> a, Optional<String> b) {
+      int bySpecificity = Integer.compare(specificity(b), specificity(a));
+      return bySpecificity != 0 ? bySpecificity : a.orElse("").compareTo(b.orElse(""));
+    }
+  }
+
+  private static final class FamilyOrder implements Comparator<Set<Family>> {
+    @Override
+    public int compare(Set<Family> a, Set<Family> b) {
+      int bySize = Integer.compare(a.size(), b.size());
+      return bySize != 0 ? bySize : a.iterator().next().compareTo(b.iterator().next());
+    }
+  }
 
   public RedirectRule {
     families = Sets.immutableEnumSet(families);

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -99,11 +98,17 @@ public final class SubprocessRunner implements CommandRunner {
       return Optional.empty();
     }
     String path = System.getenv().getOrDefault("PATH", "") + SBIN;
-    return Arrays.stream(path.split(":"))
-        .filter(d -> !d.isEmpty())
-        .map(d -> Path.of(d, program))
-        .filter(SubprocessRunner::isProgram)
-        .findFirst();
+    // A loop, not a stream's findFirst: that spins lambdas of the JDK's own (FindOps) which the
+    // class-data-sharing archive does not hold, on every short run that looks for a program.
+    for (String dir : path.split(":")) {
+      if (!dir.isEmpty()) {
+        Path candidate = Path.of(dir, program);
+        if (isProgram(candidate)) {
+          return Optional.of(candidate);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** An executable file; a directory is "executable" too, and would only fail to start. */

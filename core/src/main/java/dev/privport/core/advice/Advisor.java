@@ -138,12 +138,16 @@ public final class Advisor {
             true,
             "setcap cap_net_bind_service=ep on the service's own binary (rootlesskit for rootless Docker)"));
 
-    Advice.Option recommended =
-        options.stream()
-            .filter(Advice.Option::applicable)
-            .filter(o -> !o.backend().equals(Optional.of(Backend.NFT)) || !legacyHost)
-            .findFirst()
-            .orElseThrow(); // CAPABILITY always applies
+    Advice.Option recommended = null;
+    for (Advice.Option o : options) { // a loop: a stream's findFirst spins the JDK's lambdas
+      if (o.applicable() && (!o.backend().equals(Optional.of(Backend.NFT)) || !legacyHost)) {
+        recommended = o;
+        break;
+      }
+    }
+    if (recommended == null) {
+      throw new IllegalStateException("no option applies"); // CAPABILITY always applies
+    }
     return new Advice(port, protocol, options, recommended);
   }
 
