@@ -169,18 +169,20 @@ final class NftContext implements AutoCloseable {
 
   /**
    * Runs {@code load}, a jnr-ffi library load, with the default FORMAT locale set to {@link
-   * Locale#ROOT}. On its first use jnr-ffi loads jffi's native stub, whose name jffi formats with
+   * Locale#US}. On its first use jnr-ffi loads jffi's native stub, whose name jffi formats with
    * {@code String.format} in the default locale: under {@code ar-EG} or {@code th-TH-u-nu-thai} it
    * looks for {@code libjffi-١.٢.so}, finds no such entry in its jar, and jnr-ffi stays unusable
-   * for the JVM's life ("could not load FFI provider"). Every load goes through here holding {@link
-   * #LOCK}, so the switch never interleaves with itself; only the FORMAT category changes, and it
-   * is put back at once.
+   * for the JVM's life ("could not load FFI provider"). US rather than ROOT: {@link
+   * java.util.Formatter} writes US digits without loading any locale data, while for any other
+   * locale it loads the CLDR tables, a few milliseconds of every apply. Every load goes through
+   * here holding {@link #LOCK}, so the switch never interleaves with itself; only the FORMAT
+   * category changes, and it is put back at once.
    */
   static <T> T withRootFormatLocale(Supplier<T> load) {
     LOCK.lock();
     Locale format = Locale.getDefault(Locale.Category.FORMAT);
     try {
-      Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
+      Locale.setDefault(Locale.Category.FORMAT, Locale.US);
       return load.get();
     } finally {
       Locale.setDefault(Locale.Category.FORMAT, format);
