@@ -27,16 +27,37 @@ final class NftRoute implements Route {
     return nft.recover(plan);
   }
 
+  /**
+   * The inspection {@link #affected} made of a plan, which {@link #apply} of the same plan reads
+   * instead of listing the table a second time (apply reads the two in a row).
+   */
+  private RedirectPlan inspected;
+
+  private PlanStatus inspection;
+
   @Override
   public Set<RedirectRule> affected(RedirectPlan plan) {
     Set<RedirectRule> rules = new LinkedHashSet<>(plan.rules());
-    nft.inspect(plan).live().forEach(l -> rules.addAll(l.redirects()));
+    PlanStatus status = nft.inspect(plan);
+    status.live().forEach(l -> rules.addAll(l.redirects()));
+    inspected = plan;
+    inspection = status;
     return rules;
   }
 
+  /**
+   * Leaves a table that already holds the plan alone (its counters, and the flows tracked through
+   * it), as the iptables and firewalld routes do; anything else is replaced in one transaction.
+   */
   @Override
   public boolean apply(RedirectPlan plan) {
-    nft.apply(plan); // one transaction that replaces the table: the same end state every time
+    PlanStatus status = plan == inspected ? inspection : nft.inspect(plan);
+    inspected = null;
+    inspection = null;
+    if (status.inSync()) {
+      return false;
+    }
+    nft.apply(plan);
     return true;
   }
 
