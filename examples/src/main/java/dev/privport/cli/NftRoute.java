@@ -47,14 +47,16 @@ final class NftRoute implements Route {
 
   /**
    * Leaves a table that already holds the plan alone (its counters, and the flows tracked through
-   * it), as the iptables and firewalld routes do; anything else is replaced in one transaction.
+   * it), as the iptables and firewalld routes do; anything else is replaced in one transaction. So
+   * is a table whose trial another process has not ended: written, it is no longer what that trial
+   * applied, so the trial's rollback leaves it, and this apply stands.
    */
   @Override
   public boolean apply(RedirectPlan plan) {
     PlanStatus status = plan == inspected ? inspection : nft.inspect(plan);
     inspected = null;
     inspection = null;
-    if (status.inSync()) {
+    if (status.inSync() && !nft.trialPending(plan)) {
       return false;
     }
     nft.apply(plan);

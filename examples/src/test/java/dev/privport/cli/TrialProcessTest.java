@@ -177,6 +177,25 @@ class TrialProcessTest {
   }
 
   @Test
+  void anApplyOfTheSamePlanDuringATrialIsWrittenAndOutlivesItsRollback() throws Exception {
+    CliProcess.Running t = trial("8081"); // the table did not exist before the trial
+    // The table already holds this plan, but the trial's rollback would take it away: the apply
+    // writes it, so that the rollback finds it changed and leaves it.
+    Cmd.Result same = privport("apply", "80:8081");
+    assertThat(same.exitCode()).as(same.stderr()).isZero();
+    assertThat(same.stdout()).startsWith("applied: ");
+    t.type("no\n");
+    Cmd.Result r = t.finish();
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(Privport.ROLLED_BACK);
+    assertThat(r.stdout()).contains("changed since the trial applied it").contains("left as it is");
+    assertThat(local80()).isEqualTo("port=8081");
+    assertThat(stateFiles()).isEmpty();
+    // With no trial pending, an apply of the plan the table holds writes nothing.
+    Cmd.Result again = privport("apply", "80:8081");
+    assertThat(again.stdout()).startsWith("unchanged: ");
+  }
+
+  @Test
   void aPreviousStateThatCannotBeReadBackIsRefusedBeforeAnythingChanges() throws Exception {
     assertThat(privport("apply", "80:8080").exitCode()).isZero();
     // Behind privport's back: a rule whose comment holds quotes (only JSON can say so). nft lists

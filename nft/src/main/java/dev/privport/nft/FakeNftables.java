@@ -138,6 +138,12 @@ public final class FakeNftables implements Nftables {
   }
 
   @Override
+  public synchronized boolean trialPending(RedirectPlan plan) {
+    open(plan);
+    return trials.containsKey(NftRenderer.tableName(plan));
+  }
+
+  @Override
   public synchronized Optional<String> recover(RedirectPlan plan) {
     open(plan);
     return recoverLocked(NftRenderer.tableName(plan));

@@ -303,6 +303,16 @@ public final class LibnftablesExecutor implements Nftables {
    * when there was no such trial (or its process still waits for confirmation).
    */
   @Override
+  public boolean trialPending(RedirectPlan plan) {
+    Objects.requireNonNull(plan, "plan");
+    context.requireOpen();
+    NftContext.requireNetAdmin();
+    return state
+        .read(SavedTrial.fileName(context.namespace(), NftRenderer.tableName(plan)))
+        .isPresent();
+  }
+
+  @Override
   public Optional<String> recover(RedirectPlan plan) {
     String table = NftRenderer.tableName(plan);
     NftContext.requireNetAdmin(); // without it, say so rather than "cannot read /run/privport/..."

@@ -335,6 +335,18 @@ final class NftContext implements AutoCloseable {
    * @param outputFlags {@code NFT_CTX_OUTPUT_*} flags for this call only
    * @param dryRun check without committing
    */
+  /** Throws {@link IllegalStateException} once this context is closed. */
+  void requireOpen() {
+    LOCK.lock();
+    try {
+      if (ctx == null) {
+        throw new IllegalStateException("this Nftables executor is closed");
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
   Result run(String commands, int outputFlags, boolean dryRun) {
     LOCK.lock();
     try {

@@ -104,6 +104,13 @@ public interface Nftables extends AutoCloseable {
    */
   Optional<String> recover(RedirectPlan plan);
 
+  /**
+   * Whether a trial of the plan's table, begun by this or another process, still waits for its
+   * confirmation or rollback. An apply that finds the table as planned must not skip writing it
+   * then: the trial's rollback would undo that apply too, unless it sees the table changed.
+   */
+  boolean trialPending(RedirectPlan plan);
+
   /** Releases the executor; later calls throw {@link IllegalStateException}. */
   @Override
   void close();

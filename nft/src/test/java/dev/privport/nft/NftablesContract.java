@@ -251,6 +251,19 @@ abstract class NftablesContract {
   }
 
   @Test
+  void aTrialIsPendingUntilConfirmedOrRolledBack() {
+    assertThat(nft().trialPending(MIXED)).isFalse();
+    Trial trial = nft().begin(MIXED);
+    assertThat(nft().trialPending(MIXED)).isTrue();
+    trial.confirm();
+    assertThat(nft().trialPending(MIXED)).isFalse();
+    Trial second = nft().begin(MIXED_CHANGED);
+    assertThat(nft().trialPending(MIXED_CHANGED)).isTrue();
+    second.rollback();
+    assertThat(nft().trialPending(MIXED_CHANGED)).isFalse();
+  }
+
+  @Test
   void recoverWithNoTrialDoesNothing() {
     assertThat(nft().recover(MIXED)).isEqualTo(Optional.empty());
   }
@@ -264,7 +277,8 @@ abstract class NftablesContract {
             nft()::remove,
             nft()::inspect,
             nft()::begin,
-            nft()::recover)) {
+            nft()::recover,
+            nft()::trialPending)) {
       assertThatThrownBy(() -> call.accept(null)).isInstanceOf(NullPointerException.class);
     }
     assertThat(nft().inspect(MIXED).present()).isFalse();
@@ -282,7 +296,12 @@ abstract class NftablesContract {
     other.close();
     for (java.util.function.Consumer<RedirectPlan> call :
         List.<java.util.function.Consumer<RedirectPlan>>of(
-            other::apply, other::check, other::remove, other::inspect, other::begin)) {
+            other::apply,
+            other::check,
+            other::remove,
+            other::inspect,
+            other::begin,
+            other::trialPending)) {
       assertThatThrownBy(() -> call.accept(MIXED))
           .isInstanceOf(IllegalStateException.class)
           .hasMessage("this Nftables executor is closed");
