@@ -145,6 +145,38 @@ class DistributionIT {
   }
 
   @Test
+  void aJarPutInPlaceAfterTheArchiveGetsANewArchiveAndUserOptionsWin() throws Exception {
+    Path copy = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("replaced"));
+    Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString());
+    String privport = copy.resolve("bin/privport").toString();
+    assertThat(Cmd.runAsUser(env, List.of(privport, "render", "80:8080")).exitCode()).isZero();
+    List<Path> first = jsa(copy.resolve("lib"));
+    assertThat(first).hasSize(1);
+    java.nio.file.attribute.FileTime made = Files.getLastModifiedTime(first.get(0));
+    // The same bytes put in place again, its size and modification time kept, as a reproducible
+    // build of another commit could have them: only its status-change time tells it is new.
+    Path jar = copy.resolve("lib/privport.jar");
+    Path fresh = copy.resolve("lib/privport.jar.new");
+    Files.copy(jar, fresh, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    Thread.sleep(20); // a status-change time after the archive's, on any file system's clock
+    Files.move(fresh, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Cmd.runAsUser(env, List.of(privport, "render", "80:8080")).exitCode()).isZero();
+    List<Path> second = jsa(copy.resolve("lib"));
+    assertThat(second).hasSize(1);
+    assertThat(Files.getLastModifiedTime(second.get(0))).as("made again").isGreaterThan(made);
+
+    // PRIVPORT_JAVA_OPTS come after the launcher's own options: -Xshare:off wins over its archive.
+    Cmd.Result off =
+        Cmd.runAsUser(
+            Map.of(
+                "PRIVPORT_JAVA_OPTS",
+                "-Xshare:off -Xlog:class+load=info:file=" + tmp.resolve("user-off.log")),
+            List.of(privport, "render", "80:8080"));
+    assertThat(off.exitCode()).as(off.stderr()).isZero();
+    assertThat(Files.readString(tmp.resolve("user-off.log"))).doesNotContain("shared objects file");
+  }
+
+  @Test
   void aClassListTheJvmCannotDumpIsTriedOnceAndTheCommandStillRuns() throws Exception {
     Path broken = unpack(Path.of(System.getProperty("privport.dist")), tmp.resolve("broken"));
     Path list = broken.resolve("lib/privport.classlist");
@@ -184,6 +216,12 @@ class DistributionIT {
     Cmd.Result linked = Cmd.runAsUser(Map.of(), List.of(bin.resolve("pp").toString(), "--version"));
     assertThat(linked.exitCode()).as(linked.stderr()).isZero();
     assertThat(linked.stdout()).startsWith("privport ");
+
+    // A link to bin/ itself: lib/ is found beside the link's target, not beside the link.
+    Path binLink = Files.createSymbolicLink(tmp.resolve("bin-link"), home.resolve("bin"));
+    Cmd.Result viaDirectory =
+        Cmd.runAsUser(Map.of(), List.of(binLink.resolve("privport").toString(), "--version"));
+    assertThat(viaDirectory.exitCode()).as(viaDirectory.stderr()).isZero();
 
     Cmd.Result noJavaHome =
         privport(Map.of("JAVA_HOME", tmp.resolve("nojava").toString()), "--version");
