@@ -90,31 +90,11 @@ class DistributionIT {
 
     // The second run maps privport's classes from it (and picocli's, Java 5 class files, which JDK
     // 17 archives only in a static archive, for the command lines DirectRun leaves to picocli).
-    Cmd.Result logged =
-        privport(
-            Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("cl.log")),
-            "render",
-            "80:8080");
-    assertThat(logged.exitCode()).isZero();
+    assertThat(loadedFrom("render", "80:8080", "dev.privport.cli.DirectRun"))
+        .isEqualTo("shared objects file");
     assertThat(jsa(home.resolve("lib"))).isEqualTo(archives);
-    List<String> direct =
-        Files.readAllLines(tmp.resolve("cl.log")).stream()
-            .filter(l -> l.contains(" dev.privport.cli.DirectRun "))
-            .toList();
-    assertThat(direct).singleElement().asString().contains("shared objects file");
-    Cmd.Result help =
-        privport(
-            Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("help.log")),
-            "render",
-            "--help");
-    assertThat(help.exitCode()).isZero();
-    assertThat(
-            Files.readAllLines(tmp.resolve("help.log")).stream()
-                .filter(l -> l.contains(" picocli.CommandLine "))
-                .toList())
-        .singleElement()
-        .asString()
-        .contains("shared objects file");
+    assertThat(loadedFrom("render", "--help", "picocli.CommandLine"))
+        .isEqualTo("shared objects file");
 
     // Without the archive (turned off): the same output, classes from the jar.
     Cmd.Result off =
@@ -331,6 +311,22 @@ class DistributionIT {
       assertThat(Cmd.runAsUser(Map.of(), remove).exitCode()).isZero();
       assertThat(ns.call(() -> Echo.tcp("127.0.0.1", 80))).isEqualTo("port=80");
     }
+  }
+
+  /**
+   * Where a launcher run of {@code render OPTION} loaded {@code className} from, as its
+   * class-loading log says ("shared objects file": the archive); the class is loaded exactly once.
+   */
+  private String loadedFrom(String command, String option, String className) throws Exception {
+    Path log = tmp.resolve("class-load-" + option.replaceAll("[^a-z0-9]", "") + ".log");
+    Cmd.Result r =
+        privport(
+            Map.of("PRIVPORT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log), command, option);
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    List<String> lines =
+        Files.readAllLines(log).stream().filter(l -> l.contains(" " + className + " ")).toList();
+    assertThat(lines).as(className + " loaded once").hasSize(1);
+    return lines.get(0).replaceFirst("^.* source: ", "");
   }
 
   private static List<Path> jsa(Path dir) throws IOException {

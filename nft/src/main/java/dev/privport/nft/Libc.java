@@ -54,15 +54,15 @@ final class Libc {
 
   /**
    * The binding, made once. It may be jnr-ffi's first use, so it loads like libnftables does (the
-   * default locale switched to ROOT, under the executor's lock: see {@link
-   * NftContext#withRootFormatLocale}); the same lock, not this class's monitor, guards it, because
+   * default FORMAT locale switched to US, under the executor's lock: see {@link
+   * NftContext#withUsFormatLocale}); the same lock, not this class's monitor, guards it, because
    * {@link NftContext#open} calls here while holding it.
    */
   static Native get() {
     Native c = bound;
     if (c == null) {
       c =
-          NftContext.withRootFormatLocale(
+          NftContext.withUsFormatLocale(
               () ->
                   bound != null
                       ? bound

@@ -155,7 +155,7 @@ final class NftContext implements AutoCloseable {
       }
       try {
         loaded =
-            withRootFormatLocale(
+            withUsFormatLocale(
                 () -> LibraryLoader.create(LibNftables.class).failImmediately().load(soname));
         loadedName = soname;
         return loaded;
@@ -178,7 +178,7 @@ final class NftContext implements AutoCloseable {
    * here holding {@link #LOCK}, so the switch never interleaves with itself; only the FORMAT
    * category changes, and it is put back at once.
    */
-  static <T> T withRootFormatLocale(Supplier<T> load) {
+  static <T> T withUsFormatLocale(Supplier<T> load) {
     LOCK.lock();
     Locale format = Locale.getDefault(Locale.Category.FORMAT);
     try {
