@@ -46,8 +46,7 @@ final class DirectRun {
     }
     PlanOptions plan = new PlanOptions();
     BackendSelection backend = null;
-    Set<String> seen = new HashSet<>();
-    Set<String> flags = new HashSet<>();
+    Set<String> seen = new HashSet<>(); // every option given, flags included
     String name = args[0];
     if (!name.equals("render")
         && !name.equals("apply")
@@ -89,17 +88,15 @@ final class DirectRun {
         } else {
           return Optional.empty();
         }
-      } else if (value == null && (PLAN_FLAGS.contains(a) || ownFlag(name, a))) {
-        flags.add(a);
-      } else {
+      } else if (value != null || !(PLAN_FLAGS.contains(a) || ownFlag(name, a))) {
         return Optional.empty();
       }
     }
-    plan.ipv4Only = flags.contains("--ipv4-only");
-    plan.ipv6Only = flags.contains("--ipv6-only");
-    plan.incomingOnly = flags.contains("--incoming-only");
-    plan.localOnly = flags.contains("--local-only");
-    return Optional.of(new DirectRun(name, command(name, plan, backend, flags)));
+    plan.ipv4Only = seen.contains("--ipv4-only");
+    plan.ipv6Only = seen.contains("--ipv6-only");
+    plan.incomingOnly = seen.contains("--incoming-only");
+    plan.localOnly = seen.contains("--local-only");
+    return Optional.of(new DirectRun(name, command(name, plan, backend, seen)));
   }
 
   private static boolean ownFlag(String command, String flag) {
@@ -132,11 +129,11 @@ final class DirectRun {
   }
 
   private static Object command(
-      String name, PlanOptions plan, BackendSelection backend, Set<String> flags) {
+      String name, PlanOptions plan, BackendSelection backend, Set<String> options) {
     RouteOptions route = new RouteOptions();
     route.backend = backend;
     FlowOptions flows = new FlowOptions();
-    flows.keepFlows = flags.contains("--keep-flows");
+    flows.keepFlows = options.contains("--keep-flows");
     switch (name) {
       case "render" -> {
         RenderCommand c = new RenderCommand();
@@ -168,8 +165,8 @@ final class DirectRun {
         c.plan = plan;
         c.route = route;
         c.socket = new SocketOptions();
-        c.json = flags.contains("--json");
-        c.all = flags.contains("--all");
+        c.json = options.contains("--json");
+        c.all = options.contains("--all");
         return c;
       }
     }
